@@ -1,0 +1,28 @@
+.PHONY: run test lint fmt bench chaos messages lock help
+
+help:
+	@echo "make run    start the whole platform with demo data (web, worker, beat, PostgreSQL, Redis)"
+	@echo "make test   run every test, plus ruff, mypy and makemigrations --check"
+	@echo "make lint   ruff and mypy only"
+	@echo "make fmt    format the code"
+	@echo "make messages  extract translatable strings into locale/*/LC_MESSAGES/django.po"
+	@echo "make lock   re-pin requirements.lock from requirements*.in"
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .
+
+fmt:
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+messages:
+	.venv/bin/python manage.py makemessages -l ru -l zh_Hans -l id --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	.venv/bin/python manage.py makemessages -d djangojs -l ru -l zh_Hans -l id --ignore=.venv --ignore=node_modules --ignore=var --ignore=static --no-obsolete
+
+lock:
+	python3.11 -m venv var/lockenv && var/lockenv/bin/pip install -q -r requirements.in -r requirements-dev.in && var/lockenv/bin/pip freeze --exclude-editable > requirements.lock && rm -rf var/lockenv

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("me", views.MeView.as_view(), name="api_me"),
+]

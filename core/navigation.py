@@ -1,0 +1,82 @@
+"""The sidebar: one list of entries; each page that exists adds itself by URL name.
+
+Entries whose URL name does not resolve yet are left out, so a later app only has to add its line.
+Sections are ordered by what a role does most: agents work the queue, viewers (executives) read
+dashboards, CX managers build surveys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership
+from accounts.roles import Perm, Role, role_has
+
+
+@dataclass(frozen=True)
+class NavItem:
+    section: str
+    label: str | Promise
+    url_name: str
+    perm: Perm
+    icon: str = ""
+
+
+SECTIONS: dict[str, str | Promise] = {
+    "insights": _("Insights"),
+    "measure": _("Measure"),
+    "act": _("Act"),
+    "settings": _("Settings"),
+}
+
+SECTION_ORDER: dict[str, tuple[str, ...]] = {
+    Role.AGENT: ("act", "insights", "measure", "settings"),
+    Role.VIEWER: ("insights", "act", "measure", "settings"),
+}
+DEFAULT_ORDER = ("insights", "measure", "act", "settings")
+
+ITEMS: list[NavItem] = [
+    NavItem("insights", _("Overview"), "org_home", Perm.DASHBOARDS_VIEW, "home"),
+    NavItem("insights", _("Board dashboard"), "dashboards:board", Perm.DASHBOARDS_VIEW, "chart"),
+    NavItem("insights", _("Responses"), "feedback:response_list", Perm.RESPONSES_VIEW, "inbox"),
+    NavItem("measure", _("Surveys"), "surveys:survey_list", Perm.SURVEYS_VIEW, "form"),
+    NavItem("measure", _("Touchpoints"), "surveys:touchpoint_list", Perm.SURVEYS_VIEW, "map"),
+    NavItem("measure", _("Websites"), "widgets:site_list", Perm.SITES_MANAGE, "globe"),
+    NavItem("act", _("Ticket queue"), "tickets:queue", Perm.TICKETS_VIEW, "ticket"),
+    NavItem("act", _("Alert rules"), "feedback:alert_rule_list", Perm.ALERTS_MANAGE, "bell"),
+    NavItem("settings", _("Organisation"), "accounts:org_settings", Perm.ORG_MANAGE, "cog"),
+    NavItem("settings", _("Members"), "accounts:member_list", Perm.SURVEYS_VIEW, "users"),
+    NavItem("settings", _("Teams"), "accounts:team_list", Perm.SURVEYS_VIEW, "team"),
+    NavItem("settings", _("Access groups"), "accounts:access_group_list", Perm.ACCESS_GROUPS_MANAGE, "lock"),
+    NavItem("settings", _("API keys"), "accounts:api_key_list", Perm.API_KEYS_MANAGE, "key"),
+    NavItem("settings", _("Audit log"), "accounts:audit_log", Perm.AUDIT_VIEW, "list"),
+]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str | Promise
+    url: str
+    icon: str
+    active: bool
+
+
+def build_navigation(membership: Membership, current_path: str) -> list[tuple[str | Promise, list[NavLink]]]:
+    slug = membership.organization.slug
+    grouped: dict[str, list[NavLink]] = {key: [] for key in SECTIONS}
+    for item in ITEMS:
+        if not role_has(membership.role, item.perm):
+            continue
+        try:
+            url = reverse(item.url_name, kwargs={"org_slug": slug})
+        except NoReverseMatch:
+            continue
+        home = item.url_name == "org_home"
+        active = current_path == url if home else current_path.startswith(url)
+        grouped[item.section].append(NavLink(item.label, url, item.icon, active))
+    order = SECTION_ORDER.get(membership.role, DEFAULT_ORDER)
+    return [(SECTIONS[key], grouped[key]) for key in order if grouped[key]]

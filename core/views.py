@@ -1,0 +1,65 @@
+"""Base classes for the app's own pages: they resolve the organisation from the URL and fail closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseBase
+
+from accounts.models import Membership, Organization
+from accounts.roles import Perm, role_has
+from core.tenancy import organization_context
+
+
+def resolve_membership(request: HttpRequest, org_slug: str) -> Membership:
+    """The signed-in user's membership of the organisation in the URL; 404 for anyone else."""
+    membership = (
+        Membership.all_orgs.select_related("organization", "user")
+        .filter(organization__slug=org_slug, user_id=request.user.pk)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+class OrgViewMixin(LoginRequiredMixin):
+    """Every organisation page inherits this: ``/o/<org_slug>/...``.
+
+    An outsider gets 404, exactly like a missing organisation. A member without the permission named in
+    ``permission`` gets 403. The organisation is in the tenancy context for the whole request.
+    """
+
+    permission: Perm | None = None
+    request: HttpRequest
+    organization: Organization
+    membership: Membership
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        membership = resolve_membership(request, kwargs["org_slug"])
+        self.membership = membership
+        self.organization = membership.organization
+        request.organization = membership.organization  # type: ignore[attr-defined]
+        request.membership = membership  # type: ignore[attr-defined]
+        if self.permission is not None and not role_has(membership.role, self.permission):
+            raise PermissionDenied
+        with organization_context(membership.organization):
+            response = super().dispatch(request, *args, **kwargs)
+            # Template responses render lazily; render inside the context so that templates may query.
+            render = getattr(response, "render", None)
+            if callable(render) and not getattr(response, "is_rendered", True):
+                response = render()
+            return response
+
+    def can(self, perm: Perm) -> bool:
+        return role_has(self.membership.role, perm)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["organization"] = self.organization
+        context["membership"] = self.membership
+        return context

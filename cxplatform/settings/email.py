@@ -1,0 +1,36 @@
+"""Outgoing email. EMAIL_URL picks the transport:
+
+- ``smtp://user:password@host:port`` (``smtps://`` for implicit TLS, ``?starttls=1`` for STARTTLS)
+- ``console://`` prints messages to the log (development default)
+- ``file:///path/to/dir`` writes each message to a file
+"""
+
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from core.env import env_str, env_url
+
+EMAIL_URL = env_url("EMAIL_URL", "console://", schemes=("smtp", "smtps", "console", "file", "locmem"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cxplatform <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+_email = urlsplit(EMAIL_URL)
+if _email.scheme in {"smtp", "smtps"}:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email.hostname or "localhost"
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = parse_qs(_email.query).get("starttls", ["0"])[0] in {"1", "true"}
+    EMAIL_TIMEOUT = 10
+elif _email.scheme == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif _email.scheme == "locmem":
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+elif _email.scheme == "file":
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = _email.path
+else:  # pragma: no cover - env_url already restricts the schemes
+    raise ImproperlyConfigured(f"Environment variable EMAIL_URL has an unsupported scheme: {_email.scheme}")

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from core import health
+from dashboards.views import OrgHomeView
+
+api_v1: list[URLPattern | URLResolver] = [
+    path("", include("accounts.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+]
+
+org_patterns: list[URLPattern | URLResolver] = [
+    path("", OrgHomeView.as_view(), name="org_home"),
+    path("", include("accounts.urls")),
+    path("sites/", include("widgets.urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", include(api_v1)),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls_user")),
+    path("o/<slug:org_slug>/", include(org_patterns)),
+]

@@ -1,0 +1,27 @@
+// Builds the app's front-end assets into static/build/ (not committed): one script and one stylesheet.
+// Later the widget adds its own entry point here. Run by `make run` and `make test` through bootstrap.
+import { build } from "esbuild";
+import { mkdirSync, copyFileSync } from "node:fs";
+
+const outdir = "static/build";
+mkdirSync(outdir, { recursive: true });
+
+await build({
+  entryPoints: { app: "frontend/app.ts" },
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  format: "iife",
+  target: ["es2019"],
+  outdir,
+  logLevel: "warning",
+});
+await build({
+  entryPoints: { app: "frontend/app.css" },
+  bundle: true,
+  minify: true,
+  outdir,
+  logLevel: "warning",
+});
+// axe-core is used by the accessibility tests, injected into pages by Playwright.
+copyFileSync("node_modules/axe-core/axe.min.js", `${outdir}/axe.min.js`);

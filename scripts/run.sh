@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make run`: provision everything, then run web, worker and beat in the foreground. Ctrl-C stops all,
+# including the PostgreSQL and Redis this script started.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_debian_packages gettext
+ensure_python
+ensure_node
+ensure_env_file
+ensure_messages
+trap 'stop_services' EXIT
+trap 'exit 130' INT TERM
+start_postgres
+start_redis
+
+say "Migrating the database"
+"$PY" manage.py migrate --no-input -v 0
+"$PY" manage.py collectstatic --no-input -v 0
+"$PY" manage.py seed_demo
+
+PORT="${PORT:-8000}"
+export PORT
+say "cxplatform is starting on http://localhost:$PORT"
+"$PY" manage.py demo_login_hint --url "http://localhost:$PORT"
+# honcho runs the three processes and stops them all on Ctrl-C.
+"$VENV/bin/honcho" -f Procfile -d "$ROOT" start
