@@ -13,7 +13,10 @@ mkdir -p "$VAR/log"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" = "0" ]; }
-file_hash() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+file_hash() { { cat "$@" 2>/dev/null || true; } | sha256sum | cut -c1-16; }
+# pip prints a warning for each package about find-links folders of this machine's pip config that do
+# not exist; keep the output readable and the exit status of pip itself.
+pip_quiet() { "$PY" -m pip "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }; return "${PIPESTATUS[0]}"; }
 
 # Debian packages this project needs from the machine. Installed when running as root; otherwise the
 # exact command is printed.
@@ -42,7 +45,7 @@ ensure_python() {
   local want; want="$(file_hash "$ROOT/requirements.lock")"
   if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
     say "Installing Python dependencies (requirements.lock)"
-    "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.lock"
+    pip_quiet install -q --disable-pip-version-check -r "$ROOT/requirements.lock"
     echo "$want" > "$VENV/.installed"
   fi
 }
@@ -60,6 +63,7 @@ ensure_node() {
 }
 
 ensure_messages() {
+  compgen -G "$ROOT/locale/*/LC_MESSAGES/*.po" >/dev/null || return 0
   local want; want="$(file_hash "$ROOT"/locale/*/LC_MESSAGES/*.po)"
   if [ "$(cat "$VAR/.messages" 2>/dev/null)" != "$want" ]; then
     say "Compiling translations"

@@ -8,11 +8,11 @@ ensure_debian_packages gettext
 ensure_python
 ensure_node
 ensure_env_file
-ensure_messages
 trap 'stop_services' EXIT
 trap 'exit 130' INT TERM
 start_postgres
 start_redis
+ensure_messages
 
 say "Migrating the database"
 "$PY" manage.py migrate --no-input -v 0

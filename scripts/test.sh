@@ -7,11 +7,11 @@ cd "$ROOT"
 ensure_debian_packages gettext chromium chromium-driver fonts-noto-cjk
 ensure_python
 ensure_node
-ensure_messages
 trap 'stop_services' EXIT
 start_postgres
 start_redis
 export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz}"
+ensure_messages
 
 say "ruff"
 "$VENV/bin/ruff" check .
