@@ -18,6 +18,8 @@ say "ruff"
 "$VENV/bin/ruff" format --check .
 say "mypy"
 "$VENV/bin/mypy" .
+say "tsc"
+node_modules/.bin/tsc --noEmit -p tsconfig.json
 say "makemigrations --check"
 DJANGO_SETTINGS_MODULE=cxplatform.settings.test "$PY" manage.py makemigrations --check --dry-run -v 1
 say "pytest"

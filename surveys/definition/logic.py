@@ -7,8 +7,8 @@ Semantics (also in docs/survey-definition.md, mirrored by frontend/survey/logic.
   true, ``any`` of nothing is false.
 - A leaf about a value that is missing (not answered, hidden field not passed) is false, whatever its
   operator, except ``not_answered`` which is then true.
-- Text compares case-insensitively after trimming; numbers compare as numbers (a numeric string from a
-  hidden field or metadata counts as a number); ``contains`` on a list asks whether the list holds the
+- Text compares case-insensitively after trimming; numbers compare as numbers (an ASCII numeric string
+  from a hidden field or metadata counts as a number); ``contains`` on a list asks whether the list holds the
   value; an "other" choice (``{"other": "..."}``) compares as the choice key ``other``.
 - The path: questions are visited in order. A question whose ``visible_if`` is false is skipped. After a
   visited question its ``jumps`` are tried in order and the first whose ``if`` holds wins: ``goto`` a
@@ -87,6 +87,8 @@ def _number(value: Any) -> float | None:
         return float(value)
     if isinstance(value, str):
         text = value.strip()
+        if not text.isascii():
+            return None
         try:
             number = float(text)
         except ValueError:
@@ -180,10 +182,12 @@ def evaluate(condition: Mapping[str, Any] | None, ctx: Context) -> bool:
     """Evaluate a condition; ``None`` (no condition) is true."""
     if condition is None:
         return True
-    if "all" in condition:
-        return all(evaluate(part, ctx) for part in condition["all"])
-    if "any" in condition:
-        return any(evaluate(part, ctx) for part in condition["any"])
+    if not isinstance(condition, Mapping):
+        return False
+    for group, combine in (("all", all), ("any", any)):
+        if group in condition:
+            parts = condition[group]
+            return isinstance(parts, list) and combine(evaluate(part, ctx) for part in parts)
     if "not" in condition:
         return not evaluate(condition["not"], ctx)
     return _leaf(condition, ctx)
