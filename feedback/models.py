@@ -61,6 +61,9 @@ class Response(TenantModel):
     survey = models.ForeignKey(
         "surveys.Survey", null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )
+    survey_version = models.ForeignKey(
+        "surveys.SurveyVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
     touchpoint = models.ForeignKey(
         "surveys.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )
@@ -79,7 +82,10 @@ class Response(TenantModel):
     meta = models.JSONField(_("metadata"), default=dict, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The ending the respondent reached (a key of the version's endings), once finished.
+    ending = models.CharField(max_length=40, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
