@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -24,7 +25,7 @@ from core.tenancy import _current_organization
 class HasScope(BasePermission):
     """Read endpoints need the ``read`` scope; anything that writes needs ``write``."""
 
-    message = "This key does not have the scope this operation needs."
+    message = gettext_lazy("This key does not have the scope this operation needs.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         key = getattr(request, "auth", None)

@@ -33,6 +33,9 @@ def _read(name: str, default: object, parse: Callable[[str], T]) -> T:
         if isinstance(default, _Required):
             raise ImproperlyConfigured(f"Environment variable {name} is required but not set.")
         return default  # type: ignore[return-value]
+    # `NAME=` in a .env or compose file is a forgotten value, not a choice: a required one must say so.
+    if isinstance(default, _Required) and not raw.strip():
+        raise ImproperlyConfigured(f"Environment variable {name} is required but set to an empty value.")
     try:
         return parse(raw.strip())
     except (ValueError, TypeError) as exc:

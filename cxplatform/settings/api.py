@@ -15,6 +15,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Serve Redoc from our own static files: the strict CSP allows no third-party script hosts.
+    "REDOC_DIST": "SIDECAR",
 }
 
 # CORS is opened per request by the publishable-key endpoints for their own site's origins only.
