@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
 from core import health
+from core.apidocs import ApiDocsView
 from dashboards.views import OrgHomeView
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
 ]
 
 org_patterns: list[URLPattern | URLResolver] = [
@@ -16,6 +17,8 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.urls")),
     path("sites/", include("widgets.urls")),
 ]
+
+handler429 = "accounts.adapters.too_many_requests"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

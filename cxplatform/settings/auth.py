@@ -1,3 +1,5 @@
+from django.core.exceptions import ImproperlyConfigured
+
 from core.env import env_bool, env_str
 
 AUTHENTICATION_BACKENDS = [
@@ -20,6 +22,15 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+# allauth reads this lazily and would answer a misspelt value with a server error on the first login;
+# stop start-up instead.
+if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured(
+        "Environment variable ACCOUNT_EMAIL_VERIFICATION has a malformed value: "
+        f"expected mandatory, optional or none, got {ACCOUNT_EMAIL_VERIFICATION!r}"
+    )
+# Without django.contrib.sites allauth would prefix subjects with the request's host name.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[cxplatform] "
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -38,3 +49,6 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "cxplatform"
+# Accept the code of the previous and next 30-second step as well (RFC 6238 section 5.2): phone clocks
+# drift and people type slowly. Used codes are still refused a second time.
+MFA_TOTP_TOLERANCE = 1

@@ -14,6 +14,8 @@ _test_redis = os.environ.get("TEST_REDIS_URL", REDIS_URL.rsplit("/", 1)[0] + "/1
 CACHES["default"]["LOCATION"] = _test_redis
 CACHES["default"]["KEY_PREFIX"] = "cxtest"
 CELERY_BROKER_URL = _test_redis
+# Tests assert the production default whatever a developer's .env says.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 STORAGES = {
