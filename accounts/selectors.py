@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import (
     AccessGroup,
@@ -28,7 +29,11 @@ def member_list(*, organization: Organization) -> QuerySet[Membership]:
     return (
         Membership.all_orgs.filter(organization=organization)
         .select_related("user")
-        .prefetch_related("teams", "access_groups")
+        # Explicit unscoped prefetches: this selector is also used outside a request (seeding, tasks).
+        .prefetch_related(
+            Prefetch("teams", queryset=Team.all_orgs.filter(organization=organization)),
+            Prefetch("access_groups", queryset=AccessGroup.all_orgs.filter(organization=organization)),
+        )
         .order_by("user__email")
     )
 
@@ -64,7 +69,7 @@ def access_group_list(*, organization: Organization) -> QuerySet[AccessGroup]:
     return (
         AccessGroup.all_orgs.filter(organization=organization)
         .annotate(member_count=Count("group_memberships", distinct=True))
-        .prefetch_related("surveys", "touchpoints", "teams")
+        .prefetch_related(*_scope_prefetches(organization.pk))
         .order_by("name")
     )
 
@@ -79,6 +84,16 @@ def audit_event_list(*, organization: Organization) -> QuerySet[AuditEvent]:
     return (
         AuditEvent.all_orgs.filter(organization=organization).select_related("actor").order_by("-created_at")
     )
+
+
+def _scope_prefetches(organization_id: int) -> list[Prefetch[Any]]:
+    from surveys.models import Survey, Touchpoint
+
+    return [
+        Prefetch("surveys", queryset=Survey.all_orgs.filter(organization_id=organization_id)),
+        Prefetch("touchpoints", queryset=Touchpoint.all_orgs.filter(organization_id=organization_id)),
+        Prefetch("teams", queryset=Team.all_orgs.filter(organization_id=organization_id)),
+    ]
 
 
 @dataclass(frozen=True)
@@ -102,7 +117,7 @@ def access_scope_for(*, membership: Membership) -> AccessScope:
     groups = list(
         AccessGroup.all_orgs.filter(
             organization_id=membership.organization_id, group_memberships__membership=membership
-        ).prefetch_related("surveys", "touchpoints", "teams")
+        ).prefetch_related(*_scope_prefetches(membership.organization_id))
     )
     if not groups:
         return AccessScope(unrestricted=True)

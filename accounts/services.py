@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -30,6 +33,7 @@ from accounts.models import (
     User,
 )
 from accounts.roles import ASSIGNABLE_ROLES, Role
+from core.tenancy import organization_context
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -60,6 +64,23 @@ def audit_record(
 
 
 # --- organisations -----------------------------------------------------------------------------------
+
+
+@functools.cache
+def _known_timezones() -> frozenset[str]:
+    # Listing the zones walks the tz database on disk (~50 ms): once per process is enough.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _check_timezone(timezone_name: str) -> None:
+    # The model column is free text; an unknown zone would only fail later, when a page activates it.
+    if timezone_name not in _known_timezones():
+        raise ValidationError({"timezone": _("Choose a time zone from the list.")})
+
+
+def _check_language(language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose a language from the list.")})
 
 
 def _unique_slug(name: str) -> str:
@@ -102,6 +123,7 @@ def organization_update(
     retention_days: int | None,
 ) -> Organization:
     fields = ("name", "default_language", "timezone", "retention_days")
+    _check_timezone(timezone_name)
     before = {f: getattr(organization, f) for f in fields}
     organization.name = name.strip()
     organization.default_language = default_language
@@ -129,7 +151,10 @@ def user_switch_organization(*, user: User, organization: Organization) -> None:
     user.last_organization = organization
 
 
+@transaction.atomic
 def user_update_preferences(*, user: User, name: str, language: str, timezone_name: str) -> User:
+    _check_language(language)
+    _check_timezone(timezone_name)
     user.name = name.strip()
     user.language = language
     user.timezone = timezone_name
@@ -138,10 +163,21 @@ def user_update_preferences(*, user: User, name: str, language: str, timezone_na
     return user
 
 
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """The language switcher: remembered on the account so that it follows the person across devices."""
+    _check_language(language)
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
 # --- members -----------------------------------------------------------------------------------------
 
 
 def _check_may_assign(*, actor_role: str, role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a role from the list.")})
     allowed = ASSIGNABLE_ROLES.get(Role(actor_role), frozenset())
     if Role(role) not in allowed:
         raise ValidationError({"role": _("You may not grant this role.")})
@@ -271,27 +307,39 @@ def invitation_get_by_token(*, token: str) -> Invitation | None:
 
 
 class InvitationError(ValidationError):
-    pass
+    """Why an invitation cannot be used. ``code`` is one of: invalid, revoked, used, expired,
+    wrong_email, already_member (pages map it to a status code)."""
+
+
+def invitation_check(*, invitation: Invitation | None, user: User | None = None) -> Invitation:
+    """Raise ``InvitationError`` when the invitation cannot be accepted (by ``user``, when given)."""
+    if invitation is None:
+        raise InvitationError(_("This invitation link is not valid."), code="invalid")
+    if invitation.revoked_at is not None:
+        raise InvitationError(_("This invitation was withdrawn. Ask for a new one."), code="revoked")
+    if invitation.accepted_at is not None:
+        raise InvitationError(_("This invitation has already been used."), code="used")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError(_("This invitation has expired. Ask for a new one."), code="expired")
+    if user is not None and invitation.email.lower() != user.email.lower():
+        raise InvitationError(_("This invitation was sent to another email address."), code="wrong_email")
+    if (
+        user is not None
+        and Membership.all_orgs.filter(organization_id=invitation.organization_id, user=user).exists()
+    ):
+        raise InvitationError(_("You are already a member of this organisation."), code="already_member")
+    return invitation
 
 
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
-    invitation = (
-        Invitation.all_orgs.select_for_update()
+    invitation = invitation_check(
+        invitation=Invitation.all_orgs.select_for_update()
         .select_related("organization")
         .filter(token_hash=_hash_token(token))
-        .first()
+        .first(),
+        user=user,
     )
-    if invitation is None:
-        raise InvitationError(_("This invitation link is not valid."))
-    if invitation.revoked_at is not None:
-        raise InvitationError(_("This invitation was withdrawn. Ask for a new one."))
-    if invitation.accepted_at is not None:
-        raise InvitationError(_("This invitation has already been used."))
-    if invitation.expires_at <= timezone.now():
-        raise InvitationError(_("This invitation has expired. Ask for a new one."))
-    if invitation.email.lower() != user.email.lower():
-        raise InvitationError(_("This invitation was sent to another email address."))
     organization = invitation.organization
     try:
         with transaction.atomic():
@@ -299,7 +347,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
                 organization=organization, user=user, role=invitation.role
             )
     except IntegrityError:
-        raise InvitationError(_("You are already a member of this organisation.")) from None
+        raise InvitationError(
+            _("You are already a member of this organisation."), code="already_member"
+        ) from None
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -312,6 +362,16 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         after={"email": user.email, "role": invitation.role},
     )
     return membership
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: Membership) -> IssuedInvitation:
+    """A fresh link for the same person and role; the previous link stops working."""
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation has already been accepted."))
+    return invitation_create(
+        organization=invitation.organization, email=invitation.email, role=invitation.role, actor=actor
+    )
 
 
 @transaction.atomic
@@ -430,9 +490,18 @@ def _access_group_snapshot(group: AccessGroup) -> dict[str, Any]:
         "members": sorted(
             AccessGroupMembership.all_orgs.filter(access_group=group).values_list("membership_id", flat=True)
         ),
-        "surveys": sorted(group.surveys.values_list("pk", flat=True)),
-        "touchpoints": sorted(group.touchpoints.values_list("pk", flat=True)),
-        "teams": sorted(group.teams.values_list("pk", flat=True)),
+        # Read the link tables directly: they are plain rows, usable with or without a tenancy context.
+        "surveys": sorted(
+            AccessGroup.surveys.through.objects.filter(accessgroup=group).values_list("survey_id", flat=True)
+        ),
+        "touchpoints": sorted(
+            AccessGroup.touchpoints.through.objects.filter(accessgroup=group).values_list(
+                "touchpoint_id", flat=True
+            )
+        ),
+        "teams": sorted(
+            AccessGroup.teams.through.objects.filter(accessgroup=group).values_list("team_id", flat=True)
+        ),
     }
 
 
@@ -469,9 +538,11 @@ def access_group_save(
     else:
         group.name, group.description = name, description
         group.save(update_fields=["name", "description"])
-    group.surveys.set(surveys)
-    group.touchpoints.set(touchpoints)
-    group.teams.set(teams)
+    # Related managers go through the scoped default managers; the ids were checked above.
+    with organization_context(organization):
+        group.surveys.set(surveys)
+        group.touchpoints.set(touchpoints)
+        group.teams.set(teams)
     AccessGroupMembership.all_orgs.filter(access_group=group).delete()
     AccessGroupMembership.all_orgs.bulk_create(
         [AccessGroupMembership(organization=organization, access_group=group, membership=m) for m in members]

@@ -102,6 +102,8 @@ def site_update(*, site: Site, actor: Membership, name: str, origins: Iterable[s
 @transaction.atomic
 def site_rotate_key(*, site: Site, actor: Membership) -> Site:
     """Replace the publishable key: pages still carrying the old snippet stop sending feedback."""
+    if site.revoked_at is not None:
+        raise ValidationError(_("This website's key is revoked; create a new website instead."))
     before = {"public_key": site.public_key}
     site.public_key = _new_key()
     site.save(update_fields=["public_key"])

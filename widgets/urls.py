@@ -1,5 +1,16 @@
-from django.urls import URLPattern, URLResolver
+"""Websites that embed the widget: ``/o/<org_slug>/sites/...``."""
+
+from django.urls import path
+
+from widgets import views
 
 app_name = "widgets"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.SiteListView.as_view(), name="site_list"),
+    path("new/", views.SiteFormView.as_view(), name="site_create"),
+    path("<int:site_id>/", views.SiteDetailView.as_view(), name="site_detail"),
+    path("<int:site_id>/edit/", views.SiteFormView.as_view(), name="site_edit"),
+    path("<int:site_id>/rotate/", views.SiteRotateView.as_view(), name="site_rotate"),
+    path("<int:site_id>/revoke/", views.SiteRevokeView.as_view(), name="site_revoke"),
+]
