@@ -1,0 +1,219 @@
+"""Seeds the demo organisation through the apps' own services, in one transaction.
+
+The first step creates the people and the organisation; every other step runs in its tenancy context and
+adds one kind of thing to ``DemoWorld``. Later features add their step (sites, alert rules, tickets...) to
+``STEPS`` so that every screen has something to show on first run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, User
+from accounts.selectors import memberships_of_user
+from accounts.services import (
+    access_group_save,
+    invitation_accept,
+    invitation_create,
+    organization_create,
+    team_save,
+)
+from core.demo import world
+from core.demo.names import contact_rows
+from core.demo.responses import SeededIds, response_rows
+from core.demo.services import demo_password_set, demo_user_ensure
+from core.tenancy import organization_context
+from feedback.services import contact_bulk_create, response_bulk_create
+from surveys.models import Survey, Touchpoint
+from surveys.services import journey_stage_create, survey_create, touchpoint_create
+
+
+@dataclass
+class DemoWorld:
+    rng: random.Random
+    now: datetime
+    password_hash: str
+    users: dict[str, User] = field(default_factory=dict)
+    organization: Organization | None = None
+    memberships: dict[str, Membership] = field(default_factory=dict)
+    touchpoints: dict[str, Touchpoint] = field(default_factory=dict)
+    surveys: dict[str, Survey] = field(default_factory=dict)
+    contacts_by_language: dict[str, list[int]] = field(default_factory=dict)
+    response_count: int = 0
+
+    @property
+    def org(self) -> Organization:
+        assert self.organization is not None, "the organisation step runs first"
+        return self.organization
+
+    @property
+    def owner(self) -> Membership:
+        return self.memberships["owner"]
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    organization: Organization
+    password: str
+    people: int
+    responses: int
+
+
+def demo_organization() -> Organization | None:
+    return Organization.objects.filter(slug=world.DEMO_SLUG).first()
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+# --- steps -------------------------------------------------------------------------------------------
+
+
+def _people_and_organization(w: DemoWorld) -> None:
+    for person in world.PEOPLE:
+        w.users[person.key] = demo_user_ensure(
+            email=person.email,
+            name=person.name,
+            language=person.language,
+            timezone_name=person.timezone,
+            password_hash=w.password_hash,
+        )
+    w.organization = organization_create(name=world.DEMO_NAME, owner=w.users["owner"], slug=world.DEMO_SLUG)
+    w.memberships["owner"] = memberships_of_user(user=w.users["owner"]).get(organization=w.org)
+    # Everyone else joins the way real colleagues do, through an invitation (and shows in the audit log).
+    for person in world.PEOPLE:
+        if person.key == "owner":
+            continue
+        issued = invitation_create(organization=w.org, email=person.email, role=person.role, actor=w.owner)
+        w.memberships[person.key] = invitation_accept(token=issued.token, user=w.users[person.key])
+
+
+def _teams(w: DemoWorld) -> None:
+    for team in world.TEAMS:
+        team_save(
+            organization=w.org,
+            actor=w.owner,
+            name=team.name,
+            description=team.description,
+            lead_id=w.memberships[team.lead].pk,
+            member_ids=[w.memberships[key].pk for key in team.members],
+        )
+
+
+def _journey_and_surveys(w: DemoWorld) -> None:
+    for position, (stage_name, touchpoints) in enumerate(world.JOURNEY):
+        stage = journey_stage_create(organization=w.org, name=stage_name, position=position)
+        for name, description in touchpoints:
+            w.touchpoints[name] = touchpoint_create(
+                organization=w.org, name=name, stage=stage, description=description
+            )
+    for survey in world.SURVEYS:
+        w.surveys[survey.key] = survey_create(
+            organization=w.org,
+            name=survey.name,
+            touchpoint=w.touchpoints[survey.touchpoint],
+            base_language=survey.base_language,
+            status=survey.status,
+            created_by=w.users["cx_global"],
+        )
+
+
+def _access_groups(w: DemoWorld) -> None:
+    for group in world.ACCESS_GROUPS:
+        access_group_save(
+            organization=w.org,
+            actor=w.owner,
+            name=group.name,
+            description=group.description,
+            member_ids=[w.memberships[key].pk for key in group.members],
+            survey_ids=[],
+            touchpoint_ids=[w.touchpoints[name].pk for name in group.touchpoints],
+            team_ids=[],
+        )
+
+
+def _contacts(w: DemoWorld) -> None:
+    contacts = contact_bulk_create(
+        organization=w.org, rows=contact_rows(w.rng, per_language=world.CONTACTS_PER_LANGUAGE)
+    )
+    for contact in contacts:
+        w.contacts_by_language.setdefault(contact.language, []).append(contact.pk)
+
+
+def _responses(w: DemoWorld) -> None:
+    ids = SeededIds(
+        surveys={key: survey.pk for key, survey in w.surveys.items()},
+        touchpoints={name: touchpoint.pk for name, touchpoint in w.touchpoints.items()},
+        contacts_by_language=w.contacts_by_language,
+    )
+    rows = response_rows(w.rng, now=w.now, tz=ZoneInfo(w.org.timezone), ids=ids)
+    w.response_count = response_bulk_create(organization=w.org, rows=rows)
+
+
+# Steps that run inside the demo organisation's tenancy context, after it exists.
+STEPS: list[Callable[[DemoWorld], None]] = [
+    _teams,
+    _journey_and_surveys,
+    _access_groups,
+    _contacts,
+    _responses,
+]
+
+
+# --- entry points ------------------------------------------------------------------------------------
+
+
+def seed_demo(*, now: datetime | None = None) -> SeedResult:
+    """Create the demo organisation with everything in it. The caller checks it does not exist yet."""
+    password = new_password()
+    # One hash for all demo people: the production hasher is slow on purpose.
+    w = DemoWorld(
+        # Not for security: the same seed gives the same demo data on every machine.
+        rng=random.Random(world.RANDOM_SEED),  # noqa: S311
+        now=now or timezone.now(),
+        password_hash=make_password(password),
+    )
+    with transaction.atomic():
+        _people_and_organization(w)
+        with organization_context(w.org):
+            for step in STEPS:
+                step(w)
+    return SeedResult(
+        organization=w.org, password=password, people=len(w.memberships), responses=w.response_count
+    )
+
+
+def reset_demo_password() -> tuple[str, int]:
+    """A new shared password for the demo people; returns it and how many accounts it was set on."""
+    password = new_password()
+    changed = demo_password_set(emails=[p.email for p in world.PEOPLE], password=password)
+    return password, changed
+
+
+def write_password_file(path: Path, password: str) -> None:
+    """Only the owner of the checkout may read it (mode 600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(password + "\n")
+    path.chmod(0o600)
+
+
+def read_password_file(path: Path) -> str | None:
+    try:
+        password = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return password or None

@@ -1,0 +1,192 @@
+import stat
+from collections import Counter
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from accounts.models import AccessGroup, AuditEvent, Membership, Organization, Team, User
+from core.demo import world
+from core.demo.phrases import PHRASES, polarity_of
+from core.demo.seed import write_password_file
+from core.tenancy import organization_context
+from feedback.models import Contact, Response
+from surveys.models import JourneyStage, Survey, Touchpoint
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def password_file(tmp_path):
+    return tmp_path / "var" / "demo_password.txt"
+
+
+def _seed(password_file, *extra):
+    out = StringIO()
+    call_command("seed_demo", "--password-file", str(password_file), *extra, stdout=out)
+    return out.getvalue()
+
+
+def _signs_in(password):
+    return {p.email: authenticate(email=p.email, password=password) is not None for p in world.PEOPLE}
+
+
+def _bank_for(language, _comment, nps, csat, ces):
+    """Every phrase a respondent in this language with this score may write."""
+    metric, score = next((m, s) for m, s in (("nps", nps), ("csat", csat), ("ces", ces)) if s is not None)
+    return {
+        text
+        for texts in PHRASES[language][polarity_of(metric=metric, score=score)].values()
+        for text in texts
+    }
+
+
+def _table_counts():
+    return {
+        model.__name__: model._base_manager.count()
+        for model in (
+            Organization,
+            User,
+            Membership,
+            Team,
+            AccessGroup,
+            JourneyStage,
+            Touchpoint,
+            Survey,
+            Contact,
+            Response,
+            AuditEvent,
+        )
+    }
+
+
+def test_seed_creates_the_demo_organisation_with_people_who_can_sign_in(password_file):
+    output = _seed(password_file)
+
+    organization = Organization.objects.get(slug="demo")
+    assert organization.name == "Demo Retail"
+    assert "Seeded “Demo Retail”" in output
+    roles = Counter(Membership.all_orgs.filter(organization=organization).values_list("role", flat=True))
+    assert roles == {"owner": 1, "admin": 1, "cx_manager": 2, "agent": 4, "viewer": 1}
+    owner = Membership.all_orgs.get(organization=organization, role="owner")
+    assert owner.user.email == "demo@example.com"
+    languages = Counter(
+        User.objects.filter(memberships__organization=organization).values_list("language", flat=True)
+    )
+    assert languages == {"en": 3, "ru": 2, "zh-hans": 2, "id": 2}
+    with organization_context(organization):
+        teams = {
+            t.name: (t.lead.user.email, sorted(t.members.values_list("user__email", flat=True)))
+            for t in Team.objects.select_related("lead__user")
+        }
+        group = AccessGroup.objects.get()
+        group_members = list(group.members.values_list("user__email", flat=True))
+        group_touchpoints = sorted(group.touchpoints.values_list("name", flat=True))
+    assert teams == {
+        "Customer care": (
+            "tom.baker@example.com",
+            ["budi.santoso@example.com", "li.na@example.com", "tom.baker@example.com"],
+        ),
+        "Billing": ("dmitri.ivanov@example.com", ["dmitri.ivanov@example.com", "tom.baker@example.com"]),
+        "Escalations": (
+            "wei.zhang@example.com",
+            ["budi.santoso@example.com", "dmitri.ivanov@example.com", "wei.zhang@example.com"],
+        ),
+    }
+    assert group.name == "EMEA managers"
+    assert group_members == ["sarah.klein@example.com"]
+    assert group_touchpoints == [
+        "Call centre",
+        "Delivery",
+        "Store visit",
+    ]
+    stages = JourneyStage.all_orgs.filter(organization=organization).order_by("position")
+    assert [s.name for s in stages] == ["Discover", "Buy", "Receive", "Use", "Get help"]
+    assert Touchpoint.all_orgs.filter(organization=organization, stage__isnull=False).count() == 8
+    surveys = Survey.all_orgs.filter(organization=organization)
+    assert surveys.count() == 9
+    assert set(surveys.values_list("base_language", flat=True)) == {"en", "ru", "zh-hans", "id"}
+    assert Counter(surveys.values_list("status", flat=True)) == {"live": 8, "draft": 1}
+    password = password_file.read_text().strip()
+    assert len(password) >= 16
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    assert _signs_in(password) == {p.email: True for p in world.PEOPLE}
+    verified = EmailAddress.objects.filter(
+        email__in=[p.email for p in world.PEOPLE], verified=True, primary=True
+    )
+    assert verified.count() == len(world.PEOPLE)
+
+
+def test_seed_creates_about_90_days_of_realistic_feedback(password_file):
+    _seed(password_file)
+
+    organization = Organization.objects.get(slug="demo")
+    responses = Response.all_orgs.filter(organization=organization)
+    total = responses.count()
+    assert 5000 <= total <= 7000
+    assert set(responses.values_list("channel", flat=True)) == {
+        "web", "link", "email", "sms", "kiosk", "api", "app_review", "chat", "call_centre",
+    }  # fmt: skip
+    with_comment = responses.exclude(comment="")
+    assert set(with_comment.values_list("language", flat=True)) == {"en", "ru", "zh-hans", "id"}
+    assert 0.30 <= with_comment.count() / total <= 0.40
+    assert 0.03 <= responses.filter(finished_at__isnull=True).count() / total <= 0.07
+    assert responses.filter(contact__isnull=False).exists()
+    # Every comment is in the response's language and its tone matches the score.
+    rows = with_comment.values_list("language", "comment", "nps", "csat", "ces")
+    mismatched = [row for row in rows if row[1] not in _bank_for(*row)]
+    assert mismatched == []
+    assert all(
+        hidden.keys() >= {"plan", "country"} for hidden in responses.values_list("hidden_fields", flat=True)
+    )
+
+
+def test_second_run_creates_nothing(password_file):
+    _seed(password_file)
+    before = _table_counts()
+    password = password_file.read_text()
+
+    output = _seed(password_file)
+
+    assert "already exists" in output
+    assert _table_counts() == before
+    assert password_file.read_text() == password
+
+
+def test_reset_password_gives_every_demo_person_a_new_password(password_file):
+    _seed(password_file)
+    old = password_file.read_text().strip()
+
+    output = _seed(password_file, "--reset-password")
+
+    new = password_file.read_text().strip()
+    assert "New demo password set on 9 accounts" in output
+    assert new != old
+    assert _signs_in(new) == {p.email: True for p in world.PEOPLE}
+    assert _signs_in(old) == {p.email: False for p in world.PEOPLE}
+
+
+def test_login_hint_prints_the_url_the_owner_and_the_password(password_file):
+    write_password_file(password_file, "the-demo-password")
+    out = StringIO()
+
+    call_command(
+        "demo_login_hint", "--url", "http://localhost:8000", "--password-file", str(password_file), stdout=out
+    )
+
+    text = out.getvalue()
+    assert "http://localhost:8000/" in text
+    assert "demo@example.com" in text
+    assert "Password  the-demo-password" in text
+    assert "tom.baker@example.com" in text
+    assert "siti.rahayu@example.com" in text
+
+
+def test_login_hint_explains_how_to_reset_a_missing_password(tmp_path):
+    out = StringIO()
+
+    call_command("demo_login_hint", "--password-file", str(tmp_path / "missing.txt"), stdout=out)
+
+    assert "seed_demo --reset-password" in out.getvalue()
