@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -61,7 +62,7 @@ def _public_id() -> str:
     return secrets.token_urlsafe(6)
 
 
-def empty_definition() -> dict[str, object]:
+def empty_definition() -> dict[str, Any]:
     return {
         "schema": 1,
         "base_language": "en",

@@ -1,0 +1,242 @@
+"""Recording a survey response, question by question, from any channel (link page, widget, API).
+
+The one write path for survey answers. The server is the authority: it re-walks the survey's logic,
+validates every answer against the version the response started on, drops answers that fell off the
+path, and refuses a finished response that misses a required answer. The same client id never makes a
+second response: a finished response is returned unchanged, an unfinished one is continued.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from feedback.models import Contact, Response
+from surveys.definition import AnswerError, Context, validate_answer, walk
+from surveys.definition.types import QUESTION_TYPES
+from surveys.models import Survey, SurveyStatus
+
+HIDDEN_VALUE_LIMIT = 500
+META_KEYS_LIMIT = 30
+META_VALUE_LIMIT = 1000
+
+UNAVAILABLE_MESSAGES = {
+    "draft": gettext_lazy("This survey has not been published yet."),
+    "paused": gettext_lazy("This survey is paused. Please come back later."),
+    "not_started": gettext_lazy("This survey is not open yet."),
+    "closed": gettext_lazy("This survey is closed. Thank you for your interest."),
+    "full": gettext_lazy("This survey has received all the responses it needs. Thank you!"),
+}
+
+
+class SurveyUnavailable(Exception):
+    """The survey does not take new responses; ``reason`` is a key of UNAVAILABLE_MESSAGES."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return str(UNAVAILABLE_MESSAGES[self.reason])
+
+
+class SubmissionInvalid(ValidationError):
+    """Answers that do not fit the survey; ``errors`` maps question keys to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    response: Response
+    created: bool
+    changed: bool
+
+
+def survey_unavailable_reason(survey: Survey, *, now: datetime | None = None) -> str | None:
+    """Why a survey takes no new responses now, or None when it is open."""
+    now = now or timezone.now()
+    if survey.current_version_id is None or survey.status == SurveyStatus.DRAFT:
+        return "draft"
+    if survey.status == SurveyStatus.PAUSED:
+        return "paused"
+    if survey.status == SurveyStatus.CLOSED or (survey.ends_at is not None and survey.ends_at <= now):
+        return "closed"
+    if survey.starts_at is not None and survey.starts_at > now:
+        return "not_started"
+    if survey.response_limit is not None:
+        finished = Response.all_orgs.filter(
+            organization_id=survey.organization_id, survey=survey, finished_at__isnull=False
+        ).count()
+        if finished >= survey.response_limit:
+            return "full"
+    return None
+
+
+def choose_language(definition: Mapping[str, Any], *candidates: str | None) -> str:
+    """The first candidate the survey is translated into, else its base language."""
+    offered = definition.get("languages") or [definition.get("base_language", "en")]
+    for candidate in candidates:
+        if not candidate:
+            continue
+        code = candidate.lower().replace("_", "-")
+        options = [code, code.split("-")[0]] + (["zh-hans"] if code.startswith("zh") else [])
+        for option in options:
+            if option in offered:
+                return option
+    return str(definition.get("base_language", "en"))
+
+
+def _clean_bag(values: Mapping[str, Any] | None, allowed: set[str] | None, limit: int) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    for key, value in (values or {}).items():
+        if not isinstance(key, str) or (allowed is not None and key not in allowed):
+            continue
+        if len(cleaned) >= META_KEYS_LIMIT or value is None or isinstance(value, dict | list):
+            continue
+        cleaned[key[:40]] = str(value)[:limit]
+    return cleaned
+
+
+def _scores(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Copy the first NPS, CSAT and CES answers, and the open texts, out for metrics and alerts."""
+    scores: dict[str, Any] = {"nps": None, "csat": None, "ces": None}
+    texts: list[str] = []
+    for question in definition.get("questions", []):
+        value = answers.get(question["key"])
+        if value is None:
+            continue
+        qtype = question["type"]
+        if qtype in scores and scores[qtype] is None:
+            scores[qtype] = value
+        elif qtype == "text" and (question.get("options") or {}).get("validation", "none") == "none":
+            texts.append(value)
+    scores["comment"] = "\n\n".join(texts)
+    return scores
+
+
+def _validate(
+    definition: Mapping[str, Any], merged: Mapping[str, Any], submitted: Mapping[str, Any], ctx_extra: Context
+) -> tuple[dict[str, Any], list[str], dict[str, list[str]]]:
+    questions = {q["key"]: q for q in definition.get("questions", [])}
+    errors: dict[str, list[str]] = {}
+    for key in submitted:
+        question = questions.get(key)
+        if question is None or not QUESTION_TYPES[question["type"]].answerable:
+            errors[key] = [_("This survey has no question “%(key)s”.") % {"key": key}]
+    clean: dict[str, Any] = {}
+    for key, value in merged.items():
+        if key in errors or key not in questions:
+            continue
+        try:
+            normalised = validate_answer(questions[key], value)
+        except AnswerError as exc:
+            errors[key] = [str(exc.message)]
+            continue
+        if normalised is not None:
+            clean[key] = normalised
+    path = walk(definition, Context(clean, ctx_extra.hidden, ctx_extra.meta))
+    on_path = {key: clean[key] for key in path.questions if key in clean}
+    return on_path, path.questions, errors
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    survey: Survey,
+    client_id: uuid.UUID,
+    answers: Mapping[str, Any],
+    finished: bool,
+    channel: str,
+    language: str | None = None,
+    hidden_fields: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    contact: Contact | None = None,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """Create or continue the response ``client_id`` to ``survey``. Raises SurveyUnavailable (only for a
+    new response: one already started may be finished after the survey closes) or SubmissionInvalid."""
+    now = now or timezone.now()
+    organization_id = survey.organization_id
+    response = (
+        Response.all_orgs.select_for_update()
+        .filter(organization_id=organization_id, client_id=client_id)
+        .first()
+    )
+    created = False
+    if response is None:
+        reason = survey_unavailable_reason(survey, now=now)
+        if reason is not None:
+            raise SurveyUnavailable(reason)
+        version = survey.current_version
+        assert version is not None  # survey_unavailable_reason checked it
+        try:
+            with transaction.atomic():
+                response = Response.all_orgs.create(
+                    organization_id=organization_id,
+                    client_id=client_id,
+                    survey=survey,
+                    survey_version=version,
+                    touchpoint_id=survey.touchpoint_id,
+                    channel=channel,
+                    language=choose_language(version.definition, language),
+                    contact=contact,
+                    started_at=now,
+                    received_at=now,
+                    updated_at=now,
+                )
+                created = True
+        except IntegrityError:
+            # The same id arrived concurrently: continue the row the other request created.
+            response = Response.all_orgs.select_for_update().get(
+                organization_id=organization_id, client_id=client_id
+            )
+    if response.survey_id != survey.pk:
+        raise SubmissionInvalid({"id": [_("This response id belongs to another survey.")]})
+    if response.finished_at is not None:
+        return SubmitResult(response=response, created=False, changed=False)
+
+    version = response.survey_version
+    definition: Mapping[str, Any] = version.definition if version is not None else {}
+    respondent_language = choose_language(definition, language, response.language)
+    declared_hidden = set(definition.get("hidden_fields") or [])
+    hidden = {**response.hidden_fields, **_clean_bag(hidden_fields, declared_hidden, HIDDEN_VALUE_LIMIT)}
+    meta_bag = {**response.meta, **_clean_bag(meta, None, META_VALUE_LIMIT)}
+    merged = {**response.answers, **answers}
+    with translation.override(respondent_language):
+        clean, path, errors = _validate(definition, merged, answers, Context({}, hidden, meta_bag))
+        if finished:
+            questions = {q["key"]: q for q in definition.get("questions", [])}
+            for key in path:
+                if questions[key].get("required") and key not in clean and key not in errors:
+                    errors[key] = [_("Please answer this question.")]
+    if errors:
+        raise SubmissionInvalid(errors)
+
+    scores = _scores(definition, clean)
+    response.answers = clean
+    response.language = respondent_language
+    response.hidden_fields = hidden
+    response.meta = meta_bag
+    response.nps, response.csat, response.ces = scores["nps"], scores["csat"], scores["ces"]
+    response.comment = scores["comment"]
+    response.updated_at = now
+    if contact is not None and response.contact_id is None:
+        response.contact = contact
+    if finished:
+        response.finished_at = now
+        response.ending = walk(definition, Context(clean, hidden, meta_bag)).ending or ""
+    response.save()
+    return SubmitResult(response=response, created=created, changed=True)
