@@ -16,6 +16,7 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("", OrgHomeView.as_view(), name="org_home"),
     path("", include("accounts.urls")),
     path("sites/", include("widgets.urls")),
+    path("surveys/", include("surveys.urls")),
 ]
 
 handler429 = "accounts.adapters.too_many_requests"
@@ -29,4 +30,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls_user")),
     path("o/<slug:org_slug>/", include(org_patterns)),
+    path("s/", include("surveys.urls_public")),
 ]

@@ -7,7 +7,8 @@ const outdir = "static/build";
 mkdirSync(outdir, { recursive: true });
 
 await build({
-  entryPoints: { app: "frontend/app.ts" },
+  // app: every signed-in page; builder: the survey builder; survey: the public link survey page.
+  entryPoints: { app: "frontend/app.ts", builder: "frontend/builder/main.ts", survey: "frontend/survey/page.ts" },
   bundle: true,
   minify: true,
   sourcemap: true,
@@ -17,7 +18,7 @@ await build({
   logLevel: "warning",
 });
 await build({
-  entryPoints: { app: "frontend/app.css" },
+  entryPoints: { app: "frontend/app.css", builder: "frontend/builder/builder.css", survey: "frontend/survey/survey.css" },
   bundle: true,
   minify: true,
   outdir,

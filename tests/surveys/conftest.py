@@ -4,6 +4,15 @@ import pytest
 
 from accounts.roles import Role
 from surveys.services import survey_create, survey_publish
+from tests.browser.conftest import (  # noqa: F401 - real-Chromium fixtures for the browser tests here
+    axe,
+    browser,
+    browser_issues,
+    login,
+    page,
+    playwright_instance,
+    viewport,
+)
 from tests.factories import TouchpointFactory
 
 DEFINITION = {

@@ -1,0 +1,2 @@
+// The survey builder (owned by the builder work); see surveys/views/builder.py.
+export {};

@@ -1,0 +1,2 @@
+// The public link survey page: progressive enhancement only; the page works without it.
+export {};
