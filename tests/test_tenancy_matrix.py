@@ -220,7 +220,7 @@ def test_another_organisations_object_ids_answer_exactly_like_missing_ones(world
     client = client_for(beta["owner"].user)
     own_slug = {"org_slug": beta["ids"]["org_slug"]}
     foreign = url_for(route, {**alpha["ids"], **own_slug})
-    missing = url_for(route, {**{key: 987654321 for key in alpha["ids"]}, **own_slug})
+    missing = url_for(route, {**dict.fromkeys(alpha["ids"], 987654321), **own_slug})
     before = fingerprint()
 
     answers = [

@@ -81,7 +81,7 @@ def test_check_deploy_is_clean_with_the_documented_production_values():
     # Only the documented values (a developer's .env may fill in others, as it would in production).
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "cxplatform.settings", **values}
 
-    result = subprocess.run(  # noqa: S603 - fixed arguments
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -109,7 +109,7 @@ def test_check_deploy_fails_with_development_values():
         "CSRF_COOKIE_SECURE": "false",
     }
 
-    result = subprocess.run(  # noqa: S603 - fixed arguments
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,

@@ -82,7 +82,7 @@ def _run(code: str, **overrides: str) -> subprocess.CompletedProcess[str]:
         "LOG_LEVEL": "WARNING",
         **overrides,
     }
-    return subprocess.run(  # noqa: S603 - fixed arguments
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,
@@ -153,7 +153,7 @@ def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, messa
 def test_manage_py_refuses_to_run_with_a_malformed_value():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cxplatform.settings", "DJANGO_DEBUG": "maybe"}
 
-    result = subprocess.run(  # noqa: S603 - fixed arguments
+    result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
         env=env,

@@ -13,7 +13,7 @@ CASES = json.loads((ROOT / "tests/surveys/logic_cases.json").read_text())["cases
 
 def run_in_node(cases):
     completed = subprocess.run(
-        ["node", "scripts/logic_cases.mjs"],  # noqa: S607 - node from PATH, as the build uses
+        ["node", "scripts/logic_cases.mjs"],
         input=json.dumps({"cases": cases}),
         capture_output=True,
         text=True,
