@@ -106,6 +106,16 @@ start_postgres() {
     createdb -h 127.0.0.1 -p "$PG_PORT" -U cx "$db"
   fi
   export DATABASE_URL="postgres://cx@127.0.0.1:$PG_PORT/$db"
+  remember_service_url DATABASE_URL "$DATABASE_URL"
+}
+
+# var/services.env records where the local services listen, for running manage.py or pytest by hand:
+#   set -a; source var/services.env; set +a
+remember_service_url() {
+  touch "$VAR/services.env"
+  grep -v "^$1=" "$VAR/services.env" > "$VAR/services.env.tmp" || true
+  echo "$1=$2" >> "$VAR/services.env.tmp"
+  mv "$VAR/services.env.tmp" "$VAR/services.env"
 }
 
 stop_postgres() {
@@ -136,6 +146,7 @@ start_redis() {
     REDIS_STARTED=1
   fi
   export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  remember_service_url REDIS_URL "$REDIS_URL"
 }
 
 stop_redis() {
