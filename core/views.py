@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.views import View
 
 from accounts.models import Membership, Organization
 from accounts.roles import Perm, role_has
@@ -63,3 +66,16 @@ class OrgViewMixin(LoginRequiredMixin):
         context["organization"] = self.organization
         context["membership"] = self.membership
         return context
+
+
+M = TypeVar("M", bound=Model)
+
+
+class OrgActionView(OrgViewMixin, View):
+    """A POST-only action on an organisation object: it answers with a redirect and a message."""
+
+    http_method_names = ["post"]
+
+    def get_object(self, queryset: QuerySet[M], pk: int) -> M:
+        # ``queryset`` is the scoped default manager's: another organisation's id is a 404.
+        return get_object_or_404(queryset, pk=pk)

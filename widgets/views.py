@@ -9,20 +9,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView, TemplateView, View
+from django.views.generic import FormView, ListView, TemplateView
 
 from accounts.roles import Perm
-from core.views import OrgViewMixin
+from core.views import OrgActionView, OrgViewMixin
 from widgets.forms import SiteForm
 from widgets.models import Site
+from widgets.selectors import site_get, site_list
 from widgets.services import site_create, site_revoke, site_rotate_key, site_update
-
-
-def _get_site(site_id: int) -> Site:
-    # The scoped default manager: another organisation's site is a 404, like a missing one.
-    return get_object_or_404(Site.objects.select_related("organization"), pk=site_id)
 
 
 def _add_service_error(form: SiteForm, exc: ValidationError) -> None:
@@ -40,7 +36,7 @@ class SiteListView(OrgViewMixin, ListView[Site]):
     context_object_name = "sites"
 
     def get_queryset(self) -> QuerySet[Site]:
-        return Site.objects.order_by("-created_at")
+        return site_list(organization=self.organization)
 
 
 class SiteDetailView(OrgViewMixin, TemplateView):
@@ -49,7 +45,7 @@ class SiteDetailView(OrgViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        site = _get_site(self.kwargs["site_id"])
+        site = site_get(organization=self.organization, site_id=self.kwargs["site_id"])
         site_url = settings.SITE_URL
         context["site"] = site
         context["snippet"] = (
@@ -67,7 +63,7 @@ class SiteFormView(OrgViewMixin, FormView[SiteForm]):
 
     def _load(self) -> None:
         if "site_id" in self.kwargs:
-            self.site = _get_site(self.kwargs["site_id"])
+            self.site = site_get(organization=self.organization, site_id=self.kwargs["site_id"])
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self._load()
@@ -106,12 +102,11 @@ class SiteFormView(OrgViewMixin, FormView[SiteForm]):
         return redirect("widgets:site_detail", org_slug=self.organization.slug, site_id=site.pk)
 
 
-class SiteRotateView(OrgViewMixin, View):
+class SiteRotateView(OrgActionView):
     permission = Perm.SITES_MANAGE
-    http_method_names = ["post"]
 
     def post(self, request: HttpRequest, org_slug: str, site_id: int) -> HttpResponse:
-        site = _get_site(site_id)
+        site = site_get(organization=self.organization, site_id=site_id)
         try:
             site_rotate_key(site=site, actor=self.membership)
         except ValidationError as exc:
@@ -124,12 +119,11 @@ class SiteRotateView(OrgViewMixin, View):
         return redirect("widgets:site_detail", org_slug=org_slug, site_id=site.pk)
 
 
-class SiteRevokeView(OrgViewMixin, View):
+class SiteRevokeView(OrgActionView):
     permission = Perm.SITES_MANAGE
-    http_method_names = ["post"]
 
     def post(self, request: HttpRequest, org_slug: str, site_id: int) -> HttpResponse:
-        site = _get_site(site_id)
+        site = site_get(organization=self.organization, site_id=site_id)
         try:
             site_revoke(site=site, actor=self.membership)
         except ValidationError as exc:
