@@ -64,3 +64,17 @@ def task(
         )
 
     return decorator
+
+
+@task("core.outbox_process")
+def outbox_process_task(event_id: int) -> bool:
+    from core.outbox import outbox_process
+
+    return outbox_process(event_id)
+
+
+@task("core.outbox_sweep", max_retries=0)
+def outbox_sweep_task() -> int:
+    from core.outbox import outbox_sweep
+
+    return outbox_sweep()

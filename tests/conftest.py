@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import copy
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +16,7 @@ from django.test import Client
 from accounts.models import Membership, Organization, User
 from accounts.roles import Role
 from core.tenancy import organization_context
+from surveys.services import survey_create, survey_publish
 from tests import factories
 
 
@@ -89,3 +95,110 @@ def issue_api_key(db: Any) -> Callable[..., IssuedKey]:
         return IssuedKey(issued.secret, {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"})
 
     return issue
+
+
+# --- a published survey, for tests across apps -------------------------------------------------------
+
+DEFINITION = {
+    "schema": 1,
+    "base_language": "en",
+    "languages": ["en", "ru"],
+    "hidden_fields": ["plan"],
+    "questions": [
+        {
+            "key": "nps",
+            "type": "nps",
+            "required": True,
+            "text": {"en": "How likely are you to recommend us?", "ru": "Порекомендуете ли вы нас?"},
+            "jumps": [{"if": {"source": "answer", "key": "nps", "op": "gte", "value": 9}, "goto": "email"}],
+        },
+        {
+            "key": "why",
+            "type": "text",
+            "required": True,
+            "text": {"en": "What went wrong?", "ru": "Что пошло не так?"},
+            "options": {"variant": "long"},
+        },
+        {"key": "email", "type": "text", "text": {"en": "Your email"}, "options": {"validation": "email"}},
+    ],
+    "endings": [{"key": "thanks", "type": "message", "title": {"en": "Thank you!", "ru": "Спасибо!"}}],
+    "theme": {"brand_color": "#0b5cad", "mode": "auto"},
+    "settings": {"layout": "one_per_screen", "progress": True},
+}
+
+
+@pytest.fixture
+def definition():
+    return copy.deepcopy(DEFINITION)
+
+
+@pytest.fixture
+def manager(organization, make_member):
+    return make_member(organization, Role.CX_MANAGER, email="manager@acme.test")
+
+
+@pytest.fixture
+def live_survey(organization, manager, definition):
+    survey = survey_create(
+        organization=organization,
+        name="Relationship NPS",
+        touchpoint=factories.TouchpointFactory(organization=organization),
+        created_by=manager.user,
+        definition=definition,
+    )
+    survey_publish(survey=survey, actor=manager)
+    survey.refresh_from_db()
+    return survey
+
+
+# --- a real Celery worker, for flows that cross the queue -------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(transactional_db: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """A real worker process on the test broker and the test database (use with transaction=True)."""
+    from django.conf import settings
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cxplatform.settings.test",
+        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
+        "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cxplatform",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Poll until ``predicate()`` holds (for work done by another process); False on time-out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()

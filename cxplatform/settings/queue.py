@@ -30,4 +30,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Hands over outbox events whose relay after commit was lost (broker down, worker killed).
+    "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env_int("OUTBOX_SWEEP_SECONDS", 10, minimum=1)},
+}

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.outbox import outbox_record
 from feedback.models import Contact, Response
 from surveys.definition import AnswerError, Context, validate_answer, walk
 from surveys.definition.types import QUESTION_TYPES
@@ -239,4 +240,14 @@ def response_submit(
         response.finished_at = now
         response.ending = walk(definition, Context(clean, hidden, meta_bag)).ending or ""
     response.save()
+    record_response_events(response=response, created=created, finished=finished)
     return SubmitResult(response=response, created=created, changed=True)
+
+
+def record_response_events(*, response: Response, created: bool, finished: bool) -> None:
+    """Outbox events for the follow-up work (alerts, rollups, webhooks), in the same transaction."""
+    payload = {"response_id": response.pk}
+    if created:
+        outbox_record(organization_id=response.organization_id, topic="response.created", payload=payload)
+    if finished:
+        outbox_record(organization_id=response.organization_id, topic="response.finished", payload=payload)
