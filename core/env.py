@@ -91,3 +91,15 @@ def env_url(name: str, default: str | _Required = REQUIRED, *, schemes: tuple[st
         return raw
 
     return _read(name, default, parse)
+
+
+def env_rate(name: str, default: str | _Required = REQUIRED) -> str:
+    """A rate limit written ``requests/seconds``, e.g. ``600/60``."""
+
+    def parse(raw: str) -> str:
+        count, slash, seconds = raw.partition("/")
+        if not slash or not count.isdigit() or not seconds.isdigit() or int(count) < 1 or int(seconds) < 1:
+            raise ValueError(f"expected requests/seconds such as 600/60, got {raw!r}")
+        return raw
+
+    return _read(name, default, parse)

@@ -45,6 +45,7 @@ PUBLIC = {
     "api_schema": "the OpenAPI description is public (tests/core/test_api_auth.py)",
     "api_docs": "the API docs are public (tests/core/test_api_auth.py)",
     "api_me": "secret-key API; keys of two organisations in tests/core/test_api_auth.py",
+    "api_public_responses": "publishable-key ingestion, cookie-less by design (tests/feedback/test_public_api.py)",
     "set_language": "Django's language cookie view",
     "language_set": "sets the language cookie; for a signed-in user also their own preference",
     "invitation_accept": "opened from an emailed token (tests/accounts/test_invitations.py)",

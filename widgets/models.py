@@ -22,6 +22,9 @@ class Site(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The surveys this site may show and collect; its publishable key writes to these only. Pure link
+    # rows behind the scoped site; services check both ends belong to the same organisation.
+    surveys = models.ManyToManyField("surveys.Survey", blank=True, related_name="sites")
 
     class Meta:
         indexes = [models.Index(fields=["organization", "-created_at"], name="site_org_created")]

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_DIR = ROOT / "cxplatform" / "settings"
 ENV_EXAMPLE = ROOT / ".env.example"
 
-ENV_CALL = re.compile(r"""\benv_(?:str|bool|int|list|url)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+ENV_CALL = re.compile(r"""\benv_(?:str|bool|int|list|url|rate)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 OS_ENVIRON = re.compile(r"""\bos\.environ(?:\.get|\.setdefault|\.pop)?[(\[]\s*["']([A-Z][A-Z0-9_]*)["']""")
 EXAMPLE_LINE = re.compile(r"^#?\s?([A-Z][A-Z0-9_]*)=(.*)$")
 

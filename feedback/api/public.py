@@ -1,0 +1,198 @@
+"""POST /api/v1/public/{site_key}/responses: the widget's (and any browser's) way in.
+
+Cookie-less and CSRF-exempt; accepts ``application/json`` and ``text/plain`` bodies (the latter needs no
+CORS preflight). Answers 2xx only after the response is committed; the same client id never makes a
+second response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.jsonbody import BodyError, parse_json_body
+from core.netaddr import client_ip, ip_hash
+from core.ratelimit import Rate, check_all
+from core.tenancy import organization_context
+from feedback.models import Channel
+from feedback.services import SubmissionInvalid, SurveyUnavailable, response_submit
+from widgets.models import Site
+from widgets.selectors_public import site_for_key
+
+
+class PublicResponseInput(serializers.Serializer[Any]):
+    id = serializers.UUIDField(
+        help_text="A UUID the client generates once per response; resending it continues or replays that response."
+    )
+    survey = serializers.CharField(max_length=16, help_text="The survey's public id, from the widget config.")
+    answers = serializers.DictField(child=serializers.JSONField(), help_text="Answers by question key.")
+    finished = serializers.BooleanField(default=False)
+    meta = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    hidden = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    language = serializers.CharField(max_length=16, required=False, allow_blank=True)
+
+
+class PublicResponseOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["partial", "finished"])
+    created = serializers.BooleanField()
+
+
+ErrorOutput = inline_serializer(
+    name="Error",
+    fields={
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
+
+
+class Refused(Exception):
+    """Stops handling with an error answer in the contract's shape."""
+
+    def __init__(
+        self, status_code: int, detail: str, errors: dict[str, list[str]] | None = None, **headers: str
+    ) -> None:
+        super().__init__(detail)
+        self.response = Response({"detail": detail, "errors": errors or {}}, status=status_code)
+        for name, value in headers.items():
+            self.response[name.replace("_", "-")] = value
+
+
+class PublicResponseView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    parser_classes: list[Any] = []
+
+    @extend_schema(
+        operation_id="public_response_submit",
+        request={"application/json": PublicResponseInput, "text/plain": PublicResponseInput},
+        responses={
+            201: PublicResponseOutput,
+            200: OpenApiResponse(
+                PublicResponseOutput, description="The id was seen before: the stored response."
+            ),
+            400: ErrorOutput,
+            404: OpenApiResponse(
+                ErrorOutput, description="Unknown key or survey (the same answer for both)."
+            ),
+            409: OpenApiResponse(ErrorOutput, description="The survey takes no new responses now."),
+            413: ErrorOutput,
+            429: OpenApiResponse(ErrorOutput, description="Rate limited; see Retry-After."),
+            503: OpenApiResponse(ErrorOutput, description="The database is unavailable; see Retry-After."),
+        },
+        examples=[
+            OpenApiExample(
+                "An NPS answer, first of two questions",
+                value={
+                    "id": "0b7e4a52-6b0e-4d43-9d7c-1d2f3e4a5b6c",
+                    "survey": "Xk3p9QaL",
+                    "answers": {"nps": 9},
+                    "finished": False,
+                    "meta": {"url": "https://shop.example/checkout"},
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Stored",
+                value={"id": "0b7e4a52-6b0e-4d43-9d7c-1d2f3e4a5b6c", "status": "partial", "created": True},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+        auth=[],
+    )
+    def post(self, request: Request, site_key: str) -> Response:
+        try:
+            site, data, address = self._admit(request, site_key)
+            return self._store(site, data, address)
+        except Refused as refusal:
+            return refusal.response
+
+    def _admit(self, request: Request, site_key: str) -> tuple[Site, dict[str, Any], str]:
+        """Size, rate limits, key, body and shape, cheapest checks first."""
+        limit = settings.INGEST_MAX_RESPONSE_BYTES
+        too_large = _("The body is larger than %(limit)d bytes.") % {"limit": limit}
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            raise Refused(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, too_large)
+        address = client_ip(request._request)
+        decision = check_all(
+            [
+                ("public-key", site_key[:40], Rate.parse(settings.RATE_LIMIT_PUBLIC_KEY)),
+                ("public-ip", address, Rate.parse(settings.RATE_LIMIT_CLIENT_IP)),
+            ]
+        )
+        if not decision.allowed:
+            raise Refused(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                _("Too many requests. Try again later."),
+                Retry_After=str(decision.retry_after),
+            )
+        site = site_for_key(request._request, site_key)
+        if site is None:
+            raise Refused(status.HTTP_404_NOT_FOUND, _("Unknown key or survey."))
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            raise Refused(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, too_large) from None
+        if len(raw) > limit:
+            raise Refused(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, too_large)
+        try:
+            body = parse_json_body(raw)
+        except BodyError as exc:
+            raise Refused(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+        if not isinstance(body, dict):
+            raise Refused(status.HTTP_400_BAD_REQUEST, _("The body must be a JSON object."))
+        payload = PublicResponseInput(data=body)
+        if not payload.is_valid():
+            raise Refused(
+                status.HTTP_400_BAD_REQUEST,
+                _("The request is not valid."),
+                {field: [str(e) for e in errs] for field, errs in payload.errors.items()},
+            )
+        return site, dict(payload.validated_data), address
+
+    def _store(self, site: Site, data: dict[str, Any], address: str) -> Response:
+        with organization_context(site.organization):
+            survey = site.surveys.filter(public_id=data["survey"]).select_related("current_version").first()
+            if survey is None:
+                raise Refused(status.HTTP_404_NOT_FOUND, _("Unknown key or survey."))
+            meta = {**data["meta"], "ip_hash": ip_hash(address), "site": site.pk}
+            try:
+                result = response_submit(
+                    survey=survey,
+                    client_id=data["id"],
+                    answers=data["answers"],
+                    finished=data["finished"],
+                    channel=Channel.WEB,
+                    language=data.get("language") or None,
+                    hidden_fields=data["hidden"],
+                    meta=meta,
+                )
+            except SubmissionInvalid as exc:
+                raise Refused(
+                    status.HTTP_400_BAD_REQUEST, _("Some answers are not valid."), exc.errors
+                ) from None
+            except SurveyUnavailable as exc:
+                raise Refused(status.HTTP_409_CONFLICT, exc.message) from None
+        stored = result.response
+        return Response(
+            {
+                "id": str(stored.client_id),
+                "status": "finished" if stored.finished_at else "partial",
+                "created": result.created,
+            },
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
