@@ -10,18 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.jsonbody import BodyError, parse_json_body
 from core.netaddr import client_ip, ip_hash
 from core.ratelimit import Rate, check_all
 from core.tenancy import organization_context
+from feedback.api.common import ErrorOutput, Refused, field_errors, read_json_object
 from feedback.models import Channel
 from feedback.services import SubmissionInvalid, SurveyUnavailable, response_submit
 from widgets.models import Site
@@ -44,27 +43,6 @@ class PublicResponseOutput(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=["partial", "finished"])
     created = serializers.BooleanField()
-
-
-ErrorOutput = inline_serializer(
-    name="Error",
-    fields={
-        "detail": serializers.CharField(),
-        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-    },
-)
-
-
-class Refused(Exception):
-    """Stops handling with an error answer in the contract's shape."""
-
-    def __init__(
-        self, status_code: int, detail: str, errors: dict[str, list[str]] | None = None, **headers: str
-    ) -> None:
-        super().__init__(detail)
-        self.response = Response({"detail": detail, "errors": errors or {}}, status=status_code)
-        for name, value in headers.items():
-            self.response[name.replace("_", "-")] = value
 
 
 class PublicResponseView(APIView):
@@ -118,15 +96,7 @@ class PublicResponseView(APIView):
             return refusal.response
 
     def _admit(self, request: Request, site_key: str) -> tuple[Site, dict[str, Any], str]:
-        """Size, rate limits, key, body and shape, cheapest checks first."""
-        limit = settings.INGEST_MAX_RESPONSE_BYTES
-        too_large = _("The body is larger than %(limit)d bytes.") % {"limit": limit}
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > limit:
-            raise Refused(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, too_large)
+        """Rate limits, key, body size and shape, cheapest checks first."""
         address = client_ip(request._request)
         decision = check_all(
             [
@@ -143,24 +113,13 @@ class PublicResponseView(APIView):
         site = site_for_key(request._request, site_key)
         if site is None:
             raise Refused(status.HTTP_404_NOT_FOUND, _("Unknown key or survey."))
-        try:
-            raw = request.body
-        except RequestDataTooBig:
-            raise Refused(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, too_large) from None
-        if len(raw) > limit:
-            raise Refused(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, too_large)
-        try:
-            body = parse_json_body(raw)
-        except BodyError as exc:
-            raise Refused(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-        if not isinstance(body, dict):
-            raise Refused(status.HTTP_400_BAD_REQUEST, _("The body must be a JSON object."))
+        body = read_json_object(request, settings.INGEST_MAX_RESPONSE_BYTES)
         payload = PublicResponseInput(data=body)
         if not payload.is_valid():
             raise Refused(
                 status.HTTP_400_BAD_REQUEST,
                 _("The request is not valid."),
-                {field: [str(e) for e in errs] for field, errs in payload.errors.items()},
+                field_errors(payload.errors),
             )
         return site, dict(payload.validated_data), address
 
