@@ -18,6 +18,8 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.urls")),
     path("sites/", include("widgets.urls")),
     path("surveys/", include("surveys.urls")),
+    path("feedback/", include("feedback.urls")),
+    path("settings/webhooks/", include("webhooks.urls")),
 ]
 
 handler429 = "accounts.adapters.too_many_requests"

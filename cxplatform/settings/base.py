@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "tickets",
     "dashboards",
     "widgets",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

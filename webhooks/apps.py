@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    """Outgoing webhooks: endpoints an organisation configures, and the signed deliveries to them.
+
+    Its own app because response events (now) and ticket events (later) both deliver through it.
+    """
+
+    name = "webhooks"
+    verbose_name = _("Webhooks")
