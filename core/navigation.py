@@ -53,6 +53,7 @@ ITEMS: list[NavItem] = [
     NavItem("settings", _("Teams"), "accounts:team_list", Perm.SURVEYS_VIEW, "team"),
     NavItem("settings", _("Access groups"), "accounts:access_group_list", Perm.ACCESS_GROUPS_MANAGE, "lock"),
     NavItem("settings", _("API keys"), "accounts:api_key_list", Perm.API_KEYS_MANAGE, "key"),
+    NavItem("settings", _("Webhooks"), "webhooks:endpoint_list", Perm.API_KEYS_MANAGE, "hook"),
     NavItem("settings", _("Audit log"), "accounts:audit_log", Perm.AUDIT_VIEW, "list"),
 ]
 

@@ -125,8 +125,22 @@ def build_world(slug: str) -> dict[str, object]:
         token_hash=f"{slug}-token".ljust(64, "0"),
         expires_at="2099-01-01T00:00:00Z",
     )
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.all_orgs.create(
+        organization=org,
+        name="Hook",
+        url="https://hooks.example.com/cx",
+        events=["response.finished"],
+        secret=f"whsec_{slug}",
+    )
+    delivery = WebhookDelivery.all_orgs.create(
+        organization=org, endpoint=endpoint, topic="response.finished", status="failed", attempts=6
+    )
     ids = {
         "org_slug": slug,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
         "membership_id": agent.pk,
         "invitation_id": invitation.pk,
         "team_id": team.pk,
@@ -173,6 +187,8 @@ ROUTE_IDS = [name or route for route, name in ORG_ROUTES]
 @pytest.mark.parametrize(("route", "name"), ORG_ROUTES, ids=ROUTE_IDS)
 def test_every_url_argument_has_a_provider(route, name):
     known = {
+        "endpoint_id",
+        "delivery_id",
         "org_slug",
         "membership_id",
         "invitation_id",

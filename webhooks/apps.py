@@ -10,3 +10,11 @@ class WebhooksConfig(AppConfig):
 
     name = "webhooks"
     verbose_name = _("Webhooks")
+
+    def ready(self) -> None:
+        from core.outbox import register
+        from webhooks.models import WebhookEvent
+        from webhooks.services import handle_outbox_event
+
+        for topic in WebhookEvent.values:
+            register(topic, handle_outbox_event)

@@ -33,4 +33,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Hands over outbox events whose relay after commit was lost (broker down, worker killed).
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env_int("OUTBOX_SWEEP_SECONDS", 10, minimum=1)},
+    # Queues due webhook retries and takes back deliveries whose worker died.
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30},
 }
