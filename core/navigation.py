@@ -68,16 +68,21 @@ class NavLink:
 
 def build_navigation(membership: Membership, current_path: str) -> list[tuple[str | Promise, list[NavLink]]]:
     slug = membership.organization.slug
-    grouped: dict[str, list[NavLink]] = {key: [] for key in SECTIONS}
+    entries: list[tuple[NavItem, str]] = []
     for item in ITEMS:
         if not role_has(membership.role, item.perm):
             continue
         try:
-            url = reverse(item.url_name, kwargs={"org_slug": slug})
+            entries.append((item, reverse(item.url_name, kwargs={"org_slug": slug})))
         except NoReverseMatch:
             continue
-        home = item.url_name == "org_home"
-        active = current_path == url if home else current_path.startswith(url)
+    # The current page belongs to the entry with the longest URL it starts with (the overview only on an
+    # exact match), so /surveys/touchpoints/ marks "Touchpoints" and not "Surveys" too.
+    matching = [url for item, url in entries if item.url_name != "org_home" and current_path.startswith(url)]
+    active_url = max(matching, key=len) if matching else None
+    grouped: dict[str, list[NavLink]] = {key: [] for key in SECTIONS}
+    for item, url in entries:
+        active = current_path == url if item.url_name == "org_home" else url == active_url
         grouped[item.section].append(NavLink(item.label, url, item.icon, active))
     order = SECTION_ORDER.get(membership.role, DEFAULT_ORDER)
     return [(SECTIONS[key], grouped[key]) for key in order if grouped[key]]

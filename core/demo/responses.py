@@ -4,6 +4,8 @@ Shape of the data: more on weekdays and in the afternoon and evening, a mild upw
 (plus a visible lift in app feedback after the app release that fixed a crash, ~4 weeks ago),
 NPS mostly 7–10 with a detractor tail, CSAT mostly 4–5, CES mostly 5–7. About a third carry a comment
 in the respondent's language whose tone matches the score; detractors comment more often than promoters.
+Survey responses answer the version that was live when they started, keyed by its question keys, along
+the path its logic gives (core.demo.answers).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from core.demo.answers import SCORE_TYPES, answers_for
 from core.demo.phrases import ONLINE_TOPICS, PHRASES, polarity_of
 from core.demo.world import DAYS, RESPONSES_PER_DAY, SOURCES, FeedbackSource
 from feedback.models import Channel
@@ -72,18 +75,37 @@ _EXTERNAL_PREFIX: Final[dict[str, str]] = {
 
 
 @dataclass(frozen=True)
+class SeededVersion:
+    id: int
+    published_at: datetime
+    definition: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class SeededIds:
     surveys: dict[str, int]
     touchpoints: dict[str, int]
     contacts_by_language: dict[str, list[int]]
+    versions: dict[str, list[SeededVersion]]  # per survey key, oldest first
+
+
+@dataclass(frozen=True)
+class SeededResponse:
+    """A row to store, and what to attach once it is stored: its survey version and ending."""
+
+    row: ResponseRow
+    version_id: int | None
+    ending: str
 
 
 def _pick(rng: random.Random, weighted: Sequence[tuple[Any, float]]) -> Any:
     return rng.choices([v for v, _w in weighted], weights=[w for _v, w in weighted])[0]
 
 
-def _tilted(metric: str, mood: float) -> tuple[int, list[float]]:
+def _tilted(metric: str | None, mood: float) -> tuple[int, list[float]] | None:
     """Exponentially tilt the baseline: mood > 0 moves weight to high scores, < 0 to low ones."""
+    if metric is None:
+        return None
     low, base = _BASE[metric]
     centre = (len(base) - 1) / 2
     return low, [w * math.exp(1.5 * mood * (i - centre) / centre) for i, w in enumerate(base)]
@@ -104,46 +126,54 @@ def _moment(rng: random.Random, day: date, tz: ZoneInfo, now: datetime) -> datet
     return start + (now - timedelta(minutes=5) - start) * rng.random()
 
 
-def _comment(rng: random.Random, source: FeedbackSource, language: str, polarity: str) -> str:
+def _topic(rng: random.Random, source: FeedbackSource) -> str:
     # Now and then people write about something other than the touchpoint (the store only where it fits).
-    topic = rng.choice(source.topics) if rng.random() < _ON_TOPIC else rng.choice(ONLINE_TOPICS)
-    return rng.choice(PHRASES[language][polarity][topic])
+    return rng.choice(source.topics) if rng.random() < _ON_TOPIC else rng.choice(ONLINE_TOPICS)
 
 
-def _row(
-    rng: random.Random,
-    *,
-    source: FeedbackSource,
-    weights: tuple[int, list[float]],
-    moment: datetime,
-    now: datetime,
-    ids: SeededIds,
-    sequence: int,
-    app_release: datetime,
-) -> ResponseRow:
-    channel: str = _pick(rng, source.channels)
-    language: str = _pick(rng, _LANGUAGES)
-    low, score_weights = weights
-    score = low + rng.choices(range(len(score_weights)), weights=score_weights)[0]
-    polarity = polarity_of(metric=source.metric, score=score)
-    finished = source.always_comment or channel == Channel.CALL_CENTRE or rng.random() > _UNFINISHED_SHARE
-    wants_comment = source.always_comment or rng.random() < _COMMENT_CHANCE[polarity]
-    comment = _comment(rng, source, language, polarity) if finished and wants_comment else ""
+def _version_at(versions: Sequence[SeededVersion], moment: datetime) -> SeededVersion:
+    """The version that was live when the respondent started (the first one for anything earlier)."""
+    live = [v for v in versions if v.published_at <= moment]
+    return live[-1] if live else versions[0]
 
+
+def _extra_hidden(rng: random.Random, declared: Sequence[str], sequence: int) -> dict[str, str]:
+    """Ids the embedding page or invitation passes, for the hidden fields the survey declares."""
+    extra: dict[str, str] = {}
+    if "ticket_id" in declared:
+        extra["ticket_id"] = f"T-{480000 + sequence}"
+    if "order_id" in declared:
+        extra["order_id"] = f"SO-{7100000 + sequence}"
+    if "cart_value" in declared:
+        extra["cart_value"] = f"{rng.uniform(12, 260):.2f}"
+    return extra
+
+
+def _times(
+    rng: random.Random, *, channel: str, finished: bool, moment: datetime, now: datetime
+) -> tuple[datetime, datetime | None, datetime]:
+    """When the response started, finished (None when abandoned) and reached us."""
     shortest, longest = _DURATION[channel]
     duration = timedelta(seconds=rng.randint(shortest, longest))
     if channel == Channel.APP_REVIEW:
         # Store reviews are pulled in by an hourly sync: they arrive some time after they were written.
-        finished_at: datetime | None = moment
-        started_at = moment - duration
-        received_at = min(moment + timedelta(minutes=rng.randint(5, 65)), now)
-    elif finished:
-        started_at, finished_at, received_at = moment - duration, moment, moment
-    else:
-        # Only the first question was answered before the respondent left.
-        started_at, finished_at = moment - duration, None
-        received_at = started_at + duration * rng.uniform(0.2, 0.5)
+        return moment - duration, moment, min(moment + timedelta(minutes=rng.randint(5, 65)), now)
+    if finished:
+        return moment - duration, moment, moment
+    # Only the first question was answered before the respondent left.
+    started_at = moment - duration
+    return started_at, None, started_at + duration * rng.uniform(0.2, 0.5)
 
+
+def _hidden_and_meta(
+    rng: random.Random,
+    *,
+    source: FeedbackSource,
+    channel: str,
+    language: str,
+    moment: datetime,
+    app_release: datetime,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     hidden: dict[str, Any] = {
         "plan": _pick(rng, _PLANS),
         "country": _pick(rng, _COUNTRIES[language]),
@@ -159,14 +189,69 @@ def _row(
         updated = moment >= app_release and rng.random() < 0.8
         hidden["app_version"] = _APP_RELEASE if updated else rng.choice(_APP_VERSIONS_BEFORE)
         hidden["platform"] = _pick(rng, (("ios", 45), ("android", 55)))
+    return hidden, meta
+
+
+def _row(
+    rng: random.Random,
+    *,
+    source: FeedbackSource,
+    weights: tuple[int, list[float]] | None,
+    moment: datetime,
+    now: datetime,
+    ids: SeededIds,
+    sequence: int,
+    app_release: datetime,
+) -> SeededResponse:
+    channel: str = _pick(rng, source.channels)
+    language: str = _pick(rng, _LANGUAGES)
+    score: int | None = None
+    if source.metric is not None and weights is not None:
+        low, score_weights = weights
+        score = low + rng.choices(range(len(score_weights)), weights=score_weights)[0]
+        polarity = polarity_of(metric=source.metric, score=score)
+    else:
+        # Without a score (exit intent): the visitor is leaving without buying.
+        polarity = "negative"
+    finished = source.always_comment or channel == Channel.CALL_CENTRE or rng.random() > _UNFINISHED_SHARE
+    wants_comment = source.always_comment or rng.random() < _COMMENT_CHANCE[polarity]
+    topic = _topic(rng, source)
+    comment = rng.choice(PHRASES[language][polarity][topic]) if finished and wants_comment else ""
+
+    started_at, finished_at, received_at = _times(
+        rng, channel=channel, finished=finished, moment=moment, now=now
+    )
+    hidden, meta = _hidden_and_meta(
+        rng, source=source, channel=channel, language=language, moment=moment, app_release=app_release
+    )
+
+    version: SeededVersion | None = None
+    ending = ""
+    if source.survey is not None:
+        version = _version_at(ids.versions[source.survey], started_at)
+        hidden.update(_extra_hidden(rng, version.definition.get("hidden_fields", []), sequence))
+        answered = answers_for(
+            rng,
+            definition=version.definition,
+            score=score,
+            polarity=polarity,
+            topic=topic,
+            comment=comment,
+            hidden=hidden,
+            finished=finished,
+        )
+        answers, ending = answered.answers, answered.ending
+        comment = answers.get("comment", "")
+    else:
+        answers = {source.metric: score} if source.metric is not None else {}
+        if comment:
+            answers["comment"] = comment
+    scores = {metric: answers.get(metric) for metric in SCORE_TYPES}
 
     contacts = ids.contacts_by_language[language]
     contact_id = rng.choice(contacts) if rng.random() < source.identified else None
-    answers: dict[str, Any] = {source.metric: score}
-    if comment:
-        answers["comment"] = comment
     prefix = _EXTERNAL_PREFIX.get(channel)
-    return ResponseRow(
+    row = ResponseRow(
         channel=channel,
         received_at=received_at,
         started_at=started_at,
@@ -181,18 +266,19 @@ def _row(
         meta=meta,
         client_id=None if prefix else uuid.UUID(int=rng.getrandbits(128), version=4),
         external_id=f"{prefix}-{100000 + sequence}" if prefix else None,
-        nps=score if source.metric == "nps" else None,
-        csat=score if source.metric == "csat" else None,
-        ces=score if source.metric == "ces" else None,
+        nps=scores["nps"],
+        csat=scores["csat"],
+        ces=scores["ces"],
     )
+    return SeededResponse(row, version.id if version is not None else None, ending)
 
 
-def response_rows(rng: random.Random, *, now: datetime, tz: ZoneInfo, ids: SeededIds) -> list[ResponseRow]:
+def response_rows(rng: random.Random, *, now: datetime, tz: ZoneInfo, ids: SeededIds) -> list[SeededResponse]:
     """About ``DAYS`` × ``RESPONSES_PER_DAY`` rows ending now, oldest first."""
     shares = [s.share for s in SOURCES]
     today = now.astimezone(tz).date()
     app_release = datetime.combine(today - timedelta(days=_APP_RELEASE_DAYS_AGO), time(6), tzinfo=tz)
-    rows: list[ResponseRow] = []
+    rows: list[SeededResponse] = []
     for days_ago in range(DAYS - 1, -1, -1):
         day = today - timedelta(days=days_ago)
         progress = (DAYS - 1 - days_ago) / (DAYS - 1)
@@ -221,5 +307,5 @@ def response_rows(rng: random.Random, *, now: datetime, tz: ZoneInfo, ids: Seede
                     app_release=app_release,
                 )
             )
-    rows.sort(key=lambda r: r.received_at)
+    rows.sort(key=lambda r: r.row.received_at)
     return rows

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,12 +32,25 @@ from accounts.services import (
 )
 from core.demo import world
 from core.demo.names import contact_rows
-from core.demo.responses import SeededIds, response_rows
-from core.demo.services import demo_password_set, demo_user_ensure
+from core.demo.responses import SeededIds, SeededResponse, SeededVersion, response_rows
+from core.demo.services import (
+    VersionLink,
+    demo_password_set,
+    demo_responses_link_versions,
+    demo_survey_backdate,
+    demo_user_ensure,
+)
+from core.demo.surveys import SECOND_VERSION_NOTE, SECOND_VERSION_SURVEY, demo_definition, second_version
 from core.tenancy import organization_context
 from feedback.services import contact_bulk_create, response_bulk_create
-from surveys.models import Survey, Touchpoint
-from surveys.services import journey_stage_create, survey_create, touchpoint_create
+from surveys.models import Survey, SurveyStatus, SurveyVersion, Touchpoint
+from surveys.services import (
+    journey_stage_create,
+    survey_create,
+    survey_publish,
+    survey_save_draft,
+    touchpoint_create,
+)
 
 
 @dataclass
@@ -49,6 +63,7 @@ class DemoWorld:
     memberships: dict[str, Membership] = field(default_factory=dict)
     touchpoints: dict[str, Touchpoint] = field(default_factory=dict)
     surveys: dict[str, Survey] = field(default_factory=dict)
+    versions: dict[str, list[SeededVersion]] = field(default_factory=dict)
     contacts_by_language: dict[str, list[int]] = field(default_factory=dict)
     response_count: int = 0
 
@@ -120,14 +135,45 @@ def _journey_and_surveys(w: DemoWorld) -> None:
                 organization=w.org, name=name, stage=stage, description=description
             )
     for survey in world.SURVEYS:
-        w.surveys[survey.key] = survey_create(
-            organization=w.org,
-            name=survey.name,
-            touchpoint=w.touchpoints[survey.touchpoint],
-            base_language=survey.base_language,
-            status=survey.status,
-            created_by=w.users["cx_global"],
+        w.surveys[survey.key] = _survey(w, survey)
+
+
+def _survey(w: DemoWorld, spec: world.DemoSurvey) -> Survey:
+    """Create the survey from its template as its CX manager would, publish it, and date its history."""
+    author = w.memberships["cx_global"]
+    survey = survey_create(
+        organization=w.org,
+        name=spec.name,
+        touchpoint=w.touchpoints[spec.touchpoint],
+        created_by=author.user,
+        definition=demo_definition(spec),
+    )
+    if spec.status == SurveyStatus.DRAFT:
+        demo_survey_backdate(
+            survey=survey, created_at=w.now - timedelta(days=world.DRAFT_CREATED_DAYS_AGO), published_at={}
         )
+        return survey
+    published_at = {1: w.now - timedelta(days=world.FIRST_VERSION_DAYS_AGO)}
+    survey_publish(survey=survey, actor=author)
+    if spec.key == SECOND_VERSION_SURVEY:
+        survey = survey_save_draft(
+            survey=survey,
+            definition=second_version(survey.draft),
+            revision=survey.draft_revision,
+            actor=author.user,
+        )
+        survey_publish(survey=survey, actor=author, note=SECOND_VERSION_NOTE)
+        published_at[2] = w.now - timedelta(days=world.SECOND_VERSION_DAYS_AGO)
+    demo_survey_backdate(
+        survey=survey,
+        created_at=w.now - timedelta(days=world.SURVEYS_CREATED_DAYS_AGO),
+        published_at=published_at,
+    )
+    w.versions[spec.key] = [
+        SeededVersion(v.pk, v.published_at, v.definition)
+        for v in SurveyVersion.all_orgs.filter(organization=w.org, survey=survey).order_by("number")
+    ]
+    return Survey.all_orgs.get(organization=w.org, pk=survey.pk)
 
 
 def _access_groups(w: DemoWorld) -> None:
@@ -157,9 +203,27 @@ def _responses(w: DemoWorld) -> None:
         surveys={key: survey.pk for key, survey in w.surveys.items()},
         touchpoints={name: touchpoint.pk for name, touchpoint in w.touchpoints.items()},
         contacts_by_language=w.contacts_by_language,
+        versions=w.versions,
     )
-    rows = response_rows(w.rng, now=w.now, tz=ZoneInfo(w.org.timezone), ids=ids)
-    w.response_count = response_bulk_create(organization=w.org, rows=rows)
+    seeded = response_rows(w.rng, now=w.now, tz=ZoneInfo(w.org.timezone), ids=ids)
+    w.response_count = response_bulk_create(organization=w.org, rows=[s.row for s in seeded])
+    demo_responses_link_versions(organization=w.org, links=_version_links(seeded))
+
+
+def _version_links(seeded: list[SeededResponse]) -> list[VersionLink]:
+    groups: dict[tuple[int, str], tuple[list[uuid.UUID], list[str]]] = {}
+    for item in seeded:
+        if item.version_id is None:
+            continue
+        client_ids, external_ids = groups.setdefault((item.version_id, item.ending), ([], []))
+        if item.row.client_id is not None:
+            client_ids.append(item.row.client_id)
+        elif item.row.external_id is not None:
+            external_ids.append(item.row.external_id)
+    return [
+        VersionLink(version_id, ending, client_ids, external_ids)
+        for (version_id, ending), (client_ids, external_ids) in groups.items()
+    ]
 
 
 # Steps that run inside the demo organisation's tenancy context, after it exists.

@@ -146,20 +146,25 @@ class DemoSurvey:
     key: str
     name: str
     touchpoint: str
+    template: str  # the library template it starts from (see core.demo.surveys for adaptations)
     base_language: str
-    status: str = SurveyStatus.LIVE
+    status: str = SurveyStatus.LIVE  # live surveys are published; a draft stays unpublished
 
 
+# Every template is published at least once, in several base languages.
 SURVEYS: Final[tuple[DemoSurvey, ...]] = (
-    DemoSurvey("relationship_nps", "Relationship NPS", "Account & loyalty", "en"),
-    DemoSurvey("support_csat", "CSAT after support", "Support chat", "en"),
-    DemoSurvey("call_followup", "Call centre follow-up", "Call centre", "ru"),
-    DemoSurvey("checkout_ces", "CES after checkout", "Checkout", "zh-hans"),
-    DemoSurvey("website_feedback", "Website feedback", "Website", "en"),
-    DemoSurvey("app_nps", "App NPS", "Mobile app", "id"),
-    DemoSurvey("delivery_csat", "Delivery satisfaction", "Delivery", "ru"),
-    DemoSurvey("store_kiosk", "Store kiosk", "Store visit", "id"),
-    DemoSurvey("exit_intent", "Exit-intent survey", "Website", "en", SurveyStatus.DRAFT),
+    DemoSurvey("relationship_nps", "Relationship NPS", "Account & loyalty", "relationship_nps", "en"),
+    DemoSurvey("support_csat", "CSAT after support", "Support chat", "support_csat", "ru"),
+    DemoSurvey("call_followup", "Call centre follow-up", "Call centre", "relationship_nps", "ru"),
+    DemoSurvey("checkout_ces", "CES after checkout", "Checkout", "checkout_ces", "zh-hans"),
+    DemoSurvey("website_feedback", "Website feedback", "Website", "website_feedback", "id"),
+    DemoSurvey("app_nps", "App NPS", "Mobile app", "relationship_nps", "id"),
+    DemoSurvey("delivery_csat", "Delivery satisfaction", "Delivery", "support_csat", "ru"),
+    DemoSurvey("store_kiosk", "Store kiosk", "Store visit", "support_csat", "id"),
+    DemoSurvey("exit_intent", "Exit-intent survey", "Website", "exit_intent", "en"),
+    DemoSurvey(
+        "returns_draft", "Returns and refunds", "Support chat", "support_csat", "en", SurveyStatus.DRAFT
+    ),
 )
 
 
@@ -172,7 +177,7 @@ class FeedbackSource:
     touchpoint: str
     share: float  # of all feedback
     channels: tuple[tuple[str, int], ...]  # channel, weight
-    metric: str  # nps | csat | ces
+    metric: str | None  # nps | csat | ces, or None for a survey without a score (exit intent)
     mood: float  # tilts the score distribution: > 0 happier than average
     topics: tuple[str, ...]  # what comments are mostly about
     identified: float  # share of responses carrying a known contact
@@ -270,6 +275,17 @@ SOURCES: Final[tuple[FeedbackSource, ...]] = (
         0.85,
     ),
     FeedbackSource(
+        "exit_intent",
+        "exit_intent",
+        "Website",
+        0.05,
+        ((Channel.WEB, 100),),
+        None,
+        0.0,
+        ("price", "delivery", "checkout"),
+        0.02,
+    ),
+    FeedbackSource(
         "store_kiosk",
         "store_kiosk",
         "Store visit",
@@ -286,3 +302,10 @@ DAYS: Final = 90
 RESPONSES_PER_DAY: Final = 67  # an average weekday-and-weekend day at the start of the period
 CONTACTS_PER_LANGUAGE: Final = 150
 RANDOM_SEED: Final = 20261122
+
+# The surveys are published a little before the period of feedback starts; one is edited three weeks
+# ago (its version 2), and the draft is recent.
+SURVEYS_CREATED_DAYS_AGO: Final = DAYS + 3
+FIRST_VERSION_DAYS_AGO: Final = DAYS + 2
+SECOND_VERSION_DAYS_AGO: Final = 21
+DRAFT_CREATED_DAYS_AGO: Final = 3

@@ -1,5 +1,6 @@
 import stat
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -13,7 +14,10 @@ from core.demo.phrases import PHRASES, polarity_of
 from core.demo.seed import write_password_file
 from core.tenancy import organization_context
 from feedback.models import Contact, Response
-from surveys.models import JourneyStage, Survey, Touchpoint
+from surveys.definition import Context, validate_answer, validate_definition, walk
+from surveys.definition.schema import missing_translations
+from surveys.library import template_definition
+from surveys.models import JourneyStage, Survey, SurveyVersion, Touchpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +38,11 @@ def _signs_in(password):
 
 
 def _bank_for(language, _comment, nps, csat, ces):
-    """Every phrase a respondent in this language with this score may write."""
-    metric, score = next((m, s) for m, s in (("nps", nps), ("csat", csat), ("ces", ces)) if s is not None)
-    return {
-        text
-        for texts in PHRASES[language][polarity_of(metric=metric, score=score)].values()
-        for text in texts
-    }
+    """Every phrase a respondent in this language with this score may write (without a score, as in
+    the exit-intent survey, the visitor is leaving unhappy)."""
+    scored = [(m, s) for m, s in (("nps", nps), ("csat", csat), ("ces", ces)) if s is not None]
+    polarity = polarity_of(metric=scored[0][0], score=scored[0][1]) if scored else "negative"
+    return {text for texts in PHRASES[language][polarity].values() for text in texts}
 
 
 def _table_counts():
@@ -106,9 +108,9 @@ def test_seed_creates_the_demo_organisation_with_people_who_can_sign_in(password
     assert [s.name for s in stages] == ["Discover", "Buy", "Receive", "Use", "Get help"]
     assert Touchpoint.all_orgs.filter(organization=organization, stage__isnull=False).count() == 8
     surveys = Survey.all_orgs.filter(organization=organization)
-    assert surveys.count() == 9
+    assert surveys.count() == 10
     assert set(surveys.values_list("base_language", flat=True)) == {"en", "ru", "zh-hans", "id"}
-    assert Counter(surveys.values_list("status", flat=True)) == {"live": 8, "draft": 1}
+    assert Counter(surveys.values_list("status", flat=True)) == {"live": 9, "draft": 1}
     password = password_file.read_text().strip()
     assert len(password) >= 16
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
@@ -141,6 +143,122 @@ def test_seed_creates_about_90_days_of_realistic_feedback(password_file):
     assert all(
         hidden.keys() >= {"plan", "country"} for hidden in responses.values_list("hidden_fields", flat=True)
     )
+
+
+def test_every_template_is_published_in_several_base_languages(password_file):
+    _seed(password_file)
+
+    organization = Organization.objects.get(slug="demo")
+    surveys = {
+        s.name: s
+        for s in Survey.all_orgs.filter(organization=organization).select_related(
+            "current_version__published_by", "created_by"
+        )
+    }
+    published = {
+        name: (s.base_language, s.status, s.current_version.number if s.current_version else None)
+        for name, s in surveys.items()
+    }
+    assert published == {
+        "Relationship NPS": ("en", "live", 2),
+        "CSAT after support": ("ru", "live", 1),
+        "Call centre follow-up": ("ru", "live", 1),
+        "CES after checkout": ("zh-hans", "live", 1),
+        "Website feedback": ("id", "live", 1),
+        "App NPS": ("id", "live", 1),
+        "Delivery satisfaction": ("ru", "live", 1),
+        "Store kiosk": ("id", "live", 1),
+        "Exit-intent survey": ("en", "live", 1),
+        "Returns and refunds": ("en", "draft", None),
+    }
+    # The five templates, exactly as the library makes them.
+    for name, key in (
+        ("CSAT after support", "support_csat"),
+        ("CES after checkout", "checkout_ces"),
+        ("Website feedback", "website_feedback"),
+        ("Exit-intent survey", "exit_intent"),
+    ):
+        survey = surveys[name]
+        assert survey.current_version.definition == template_definition(key, survey.base_language), name
+    versions = SurveyVersion.all_orgs.filter(organization=organization, survey=surveys["Relationship NPS"])
+    first, second = versions.order_by("number")
+    assert first.definition == template_definition("relationship_nps", "en")
+    assert second.note == "Added “Our stores” to the reasons to improve and to like."
+    assert [c["key"] for c in second.definition["questions"][1]["choices"]][-1] == "stores"
+    assert (
+        first.published_at
+        < second.published_at
+        < surveys["Relationship NPS"].updated_at + timedelta(seconds=1)
+    )
+    assert {v.published_by.email for v in SurveyVersion.all_orgs.filter(organization=organization)} == {
+        "wei.zhang@example.com"
+    }
+    for version in SurveyVersion.all_orgs.filter(organization=organization):
+        validate_definition(version.definition, for_publish=True)
+        assert missing_translations(version.definition) == []
+        assert len(version.definition["languages"]) == 4
+
+
+def _inconsistencies(response, versions):
+    """What does not hold for one seeded survey response: the names of the failed checks."""
+    version = versions[response.survey_version_id]
+    live = max(
+        (
+            v
+            for v in versions.values()
+            if v.survey_id == response.survey_id and v.published_at <= response.started_at
+        ),
+        key=lambda v: v.number,
+    )
+    questions = {q["key"]: q for q in version.definition["questions"]}
+    path = walk(version.definition, Context(response.answers, response.hidden_fields))
+    finished = response.finished_at is not None
+    required = {k for k in path.questions if questions[k].get("required")} if finished else set()
+    by_type = {questions[key]["type"]: value for key, value in response.answers.items()}
+    checks = {
+        "own survey": version.survey_id == response.survey_id,
+        "live version": version.pk == live.pk,
+        "valid answers": all(validate_answer(questions[k], v) == v for k, v in response.answers.items()),
+        "on the path": set(response.answers) <= set(path.questions),
+        "required answered": required <= set(response.answers),
+        "ending": response.ending == (path.ending if finished else ""),
+        "scores": (response.nps, response.csat, response.ces)
+        == (by_type.get("nps"), by_type.get("csat"), by_type.get("ces")),
+        "comment": response.comment == response.answers.get("comment", ""),
+    }
+    return [name for name, ok in checks.items() if not ok]
+
+
+def test_seeded_responses_answer_the_version_live_when_they_started(password_file):
+    _seed(password_file)
+
+    organization = Organization.objects.get(slug="demo")
+    versions = {v.pk: v for v in SurveyVersion.all_orgs.filter(organization=organization)}
+    responses = Response.all_orgs.filter(organization=organization, survey__isnull=False)
+    problems = [
+        (response.pk, failed)
+        for response in responses.exclude(survey_version__isnull=True)
+        if (failed := _inconsistencies(response, versions))
+    ]
+
+    assert problems == []
+    assert responses.filter(survey_version__isnull=True).count() == 0
+    assert (
+        Response.all_orgs.filter(organization=organization, survey__isnull=True)
+        .exclude(survey_version__isnull=True)
+        .count()
+        == 0
+    )
+    # Both versions of the relationship survey have answers, and every ending of the logic is reached.
+    relationship = responses.filter(survey__name="Relationship NPS")
+    assert relationship.values("survey_version").distinct().count() == 2
+    endings = set(
+        responses.filter(finished_at__isnull=False).values_list("survey__name", "ending").distinct()
+    )
+    assert {e for name, e in endings if name == "Relationship NPS"} == {"thanks", "review_invite"}
+    assert {e for name, e in endings if name == "Exit-intent survey"} == {"thanks", "browsing"}
+    assert {e for name, e in endings if name == "CES after checkout"} == {"thanks"}
+    assert all(responses.filter(answers__has_key=key).exists() for key in ("improve", "like_most", "stopped"))
 
 
 def test_second_run_creates_nothing(password_file):
