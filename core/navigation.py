@@ -46,6 +46,7 @@ ITEMS: list[NavItem] = [
     NavItem("measure", _("Surveys"), "surveys:survey_list", Perm.SURVEYS_VIEW, "form"),
     NavItem("measure", _("Touchpoints"), "surveys:touchpoint_list", Perm.SURVEYS_VIEW, "map"),
     NavItem("measure", _("Websites"), "widgets:site_list", Perm.SITES_MANAGE, "globe"),
+    NavItem("measure", _("Imports"), "feedback:import_list", Perm.SURVEYS_EDIT, "upload"),
     NavItem("act", _("Ticket queue"), "tickets:queue", Perm.TICKETS_VIEW, "ticket"),
     NavItem("act", _("Alert rules"), "feedback:alert_rule_list", Perm.ALERTS_MANAGE, "bell"),
     NavItem("settings", _("Organisation"), "accounts:org_settings", Perm.ORG_MANAGE, "cog"),

@@ -110,3 +110,68 @@ class Response(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d}"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    VALIDATED = "validated", _("Checked")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(TenantModel):
+    """One uploaded CSV or XLSX file of external feedback, its column mapping and its import's progress.
+
+    ``processed_rows`` is the import's cursor: it is saved in the same transaction as each chunk of
+    rows, so a run that stops (a crash, a time limit) continues exactly where the last chunk ended.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    # The file's name in the default storage (under MEDIA_ROOT), random so that it cannot be guessed.
+    file_path = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    file_kind = models.CharField(max_length=10)
+    delimiter = models.CharField(max_length=1, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    mapping = models.JSONField(default=dict, blank=True)
+    # The validation report (a dry run over every row): counts, and the first problems by row number.
+    valid_rows = models.PositiveIntegerField(null=True, blank=True)
+    invalid_rows = models.PositiveIntegerField(null=True, blank=True)
+    report = models.JSONField(default=list, blank=True)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_rows = models.PositiveIntegerField(default=0)
+    existing_rows = models.PositiveIntegerField(default=0)
+    failed_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "-created_at"], name="importjob_org_created")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {ImportStatus.QUEUED, ImportStatus.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0

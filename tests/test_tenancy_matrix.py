@@ -153,6 +153,19 @@ def build_world(slug: str) -> dict[str, object]:
         "version_id": version.pk,
         "version_number": version.number,
         "response_id": factories.ResponseFactory(organization=org, survey=survey).pk,
+        "job_id": apps.get_model("feedback", "ImportJob")
+        .all_orgs.create(
+            organization=org,
+            original_name="reviews.csv",
+            file_path=f"imports/{slug}/missing.csv",
+            file_size=10,
+            sha256="0" * 64,
+            file_kind="csv",
+            delimiter=",",
+            columns=["comment"],
+            total_rows=1,
+        )
+        .pk,
     }
     return {"org": org, "owner": owner, "viewer": viewer, "ids": ids}
 
@@ -187,6 +200,7 @@ ROUTE_IDS = [name or route for route, name in ORG_ROUTES]
 @pytest.mark.parametrize(("route", "name"), ORG_ROUTES, ids=ROUTE_IDS)
 def test_every_url_argument_has_a_provider(route, name):
     known = {
+        "job_id",
         "endpoint_id",
         "delivery_id",
         "org_slug",

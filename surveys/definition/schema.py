@@ -127,13 +127,14 @@ class _Checker:
         if d.get("schema") != SCHEMA_VERSION:
             self.add("schema", _("Unsupported definition version; expected %(v)d.") % {"v": SCHEMA_VERSION})
         base = d.get("base_language")
-        if base not in _languages():
+        if not isinstance(base, str) or base not in _languages():
             self.add("base_language", _("Choose a supported base language."))
         else:
             self.base = base
         languages = d.get("languages", [self.base])
         if (
             not isinstance(languages, list)
+            or not all(isinstance(code, str) for code in languages)
             or not set(languages) <= _languages()
             or self.base not in languages
         ):
@@ -279,7 +280,8 @@ class _Checker:
         self, q: Mapping[str, Any], o: Mapping[str, Any], p: str, key: str | None
     ) -> None:
         self._options_single_choice(q, o, p, key)
-        count = len(q.get("choices") or []) + (1 if o.get("allow_other") else 0)
+        choices = q.get("choices")
+        count = (len(choices) if isinstance(choices, list) else 0) + (1 if o.get("allow_other") else 0)
         low, high = o.get("min_selected"), o.get("max_selected")
         for name, value in (("min_selected", low), ("max_selected", high)):
             if value is not None and not self._whole_number(value, 1, MAX_CHOICES):
@@ -400,7 +402,7 @@ class _Checker:
             return
         self._condition(jump.get("if"), f"{path}.if", key, position + 1, 0)
         if "end" in jump:
-            if jump["end"] not in self.endings:
+            if not isinstance(jump["end"], str) or jump["end"] not in self.endings:
                 self.add(
                     f"{path}.end",
                     _("The jump ends with a missing ending “%(ref)s”.") % {"ref": jump["end"]},
@@ -408,7 +410,7 @@ class _Checker:
                 )
             return
         target = jump.get("goto")
-        if target not in self.order:
+        if not isinstance(target, str) or target not in self.order:
             self.add(
                 f"{path}.goto", _("The jump points to a missing question “%(ref)s”.") % {"ref": target}, key
             )

@@ -168,3 +168,23 @@ def test_missing_translations_are_listed_for_the_builder():
         {"question": "why", "field": "text", "language": "ru"},
         {"question": "ending:thanks", "field": "title", "language": "ru"},
     ]
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.update(base_language=["en"]),
+        lambda d: d.update(languages=[["en"]]),
+        lambda d: d["questions"][1].update(
+            choices={"a": 1}, options={"min_selected": 1}, type="multiple_choice"
+        ),
+        lambda d: d["questions"][1]["jumps"].append({"if": {"all": []}, "end": ["thanks"]}),
+        lambda d: d["questions"][1]["jumps"].append({"if": {"all": []}, "goto": {"q": 1}}),
+    ],
+)
+def test_wrongly_typed_values_are_refused_without_crashing(mutate):
+    definition = base_definition()
+    mutate(definition)
+
+    with pytest.raises(DefinitionError):
+        validate_definition(definition)

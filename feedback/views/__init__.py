@@ -1,0 +1,1 @@
+"""Pages of the feedback app under ``/o/<org_slug>/feedback/``."""
