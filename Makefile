@@ -4,6 +4,7 @@ help:
 	@echo "make run    start the whole platform with demo data (web, worker, beat, PostgreSQL, Redis)"
 	@echo "make test   run every test, plus ruff, mypy and makemigrations --check"
 	@echo "make lint   ruff and mypy only"
+	@echo "make bench  run the benchmarks and record them in docs/benchmarks.md"
 	@echo "make fmt    format the code"
 	@echo "make messages  extract translatable strings into locale/*/LC_MESSAGES/django.po"
 	@echo "make lock   re-pin requirements.lock from requirements*.in"
@@ -13,6 +14,9 @@ run:
 
 test:
 	@bash scripts/test.sh
+
+bench:
+	@bash scripts/bench.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .

@@ -10,7 +10,8 @@ from django.db import DatabaseError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, status
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -54,6 +55,16 @@ class OrgAPIView(APIView):
             if self._org_token is not None:
                 _current_organization.reset(self._org_token)
                 self._org_token = None
+
+
+# The error shape of every API answer, for the OpenAPI schema.
+ErrorOutput = inline_serializer(
+    name="Error",
+    fields={
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
 
 
 def _flatten(detail: Any) -> Any:

@@ -2,11 +2,13 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from feedback.views import imports
+from feedback.views import imports, responses
 
 app_name = "feedback"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("responses/", responses.ResponseListView.as_view(), name="response_list"),
+    path("responses/<int:response_id>/", responses.ResponseDetailView.as_view(), name="response_detail"),
     path("imports/", imports.ImportListView.as_view(), name="import_list"),
     path("imports/new/", imports.ImportUploadView.as_view(), name="import_upload"),
     path("imports/<int:job_id>/", imports.ImportDetailView.as_view(), name="import_detail"),

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey
-from core.api import OrgAPIView
+from core.api import ErrorOutput, OrgAPIView
 
 
 class MeOutput(serializers.Serializer[ApiKey]):
@@ -21,7 +21,7 @@ class MeView(OrgAPIView):
 
     @extend_schema(
         operation_id="me",
-        responses=MeOutput,
+        responses={200: MeOutput, 401: ErrorOutput, 403: ErrorOutput},
         examples=[
             OpenApiExample(
                 "A read/write key",

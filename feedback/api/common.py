@@ -6,20 +6,12 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import inline_serializer
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import ErrorOutput  # noqa: F401 - re-exported for the ingestion views
 from core.jsonbody import BodyError, parse_json_body
-
-ErrorOutput = inline_serializer(
-    name="Error",
-    fields={
-        "detail": serializers.CharField(),
-        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-    },
-)
 
 
 class Refused(Exception):

@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -365,12 +365,69 @@ class ResponsePagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def decode_cursor(self, request: Request) -> Any:
+        # DRF answers a bad cursor with 404; it is bad input, like any other invalid parameter.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {"cursor": [_("This cursor is not valid. Follow the next or previous link of a page.")]}
+            ) from None
+
+
+ResponsePageOutput = inline_serializer(
+    name="ResponsePage",
+    fields={
+        "next": serializers.URLField(allow_null=True, help_text="The next (older) page, or null."),
+        "previous": serializers.URLField(allow_null=True, help_text="The previous (newer) page, or null."),
+        "results": ResponseOutput(many=True),
+    },
+)
+
 
 class ResponseListView(OrgAPIView):
     @extend_schema(
         operation_id="responses_list",
         parameters=[ResponseFilters, OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
-        responses={200: ResponseOutput(many=True), 400: ErrorOutput, 401: ErrorOutput, 403: ErrorOutput},
+        responses={200: ResponsePageOutput, 400: ErrorOutput, 401: ErrorOutput, 403: ErrorOutput},
+        examples=[
+            OpenApiExample(
+                "A page of one response",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "next": "https://cx.example.com/api/v1/responses?cursor=cD0yMDI2LTExLTIw",
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 4711,
+                            "client_id": None,
+                            "external_id": "appstore-review-88213",
+                            "survey": None,
+                            "survey_version": None,
+                            "channel": "app_review",
+                            "touchpoint": 12,
+                            "language": "en",
+                            "answers": {"csat": 2},
+                            "scores": {"nps": None, "csat": 2, "ces": None},
+                            "comment": "The app logs me out every day.",
+                            "contact": {
+                                "id": "88",
+                                "email": "ana@example.com",
+                                "phone": "",
+                                "external_id": "",
+                                "name": "",
+                            },
+                            "hidden_fields": {},
+                            "metadata": {"store": "ios", "app_version": "5.2.1"},
+                            "started_at": "2026-11-20T09:30:00Z",
+                            "finished_at": "2026-11-20T09:30:00Z",
+                            "received_at": "2026-11-20T09:30:00Z",
+                        }
+                    ],
+                },
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         filters = ResponseFilters(data=request.query_params)

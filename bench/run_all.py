@@ -1,0 +1,118 @@
+"""Run every benchmark in bench/ and rewrite the results table in docs/benchmarks.md.
+
+    .venv/bin/python bench/run_all.py [--only ingest]
+
+Each benchmark is a module ``bench/<name>.py`` with a ``run()`` function; it is run in its own process
+(``python -m bench.<name> --json``) and prints one JSON object: the machine, its set-up and its figures,
+each with its target and the reference measured in the same run. The part of docs/benchmarks.md between
+the two markers is replaced; the rest of the page is left as written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+START = "<!-- bench:results:start -->"
+END = "<!-- bench:results:end -->"
+NOT_BENCHMARKS = {"__init__", "run_all", "bare_app"}
+TIME_LIMIT_SECONDS = 900
+
+
+def benchmarks() -> list[str]:
+    return sorted(
+        path.stem
+        for path in (ROOT / "bench").glob("*.py")
+        if path.stem not in NOT_BENCHMARKS and "def run(" in path.read_text(encoding="utf-8")
+    )
+
+
+def run_one(name: str) -> dict[str, Any]:
+    print(f"==> bench/{name}", file=sys.stderr, flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=TIME_LIMIT_SECONDS,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _verdict(passed: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: ""}[passed]
+
+
+def _value(figure: dict[str, Any]) -> str:
+    value = figure["value"]
+    number = f"{value:,.0f}" if isinstance(value, int | float) and value >= 100 else f"{value:g}"
+    return f"{number} {figure['unit']}".strip()
+
+
+def render(results: list[dict[str, Any]], when: dt.datetime) -> str:
+    machine = results[0]["machine"] if results else {}
+    lines = [
+        START,
+        f"Measured on {when:%Y-%m-%d %H:%M} UTC by `make bench`. Machine: "
+        + ", ".join(f"{key} {value}" for key, value in machine.items())
+        + ".",
+        "",
+    ]
+    for result in results:
+        lines += [
+            f"### bench/{result['benchmark']}",
+            "",
+            f"Set-up: {result['setup']}.",
+            "",
+            "| figure | measured | target | result | reference, same run |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {f['name']} | {_value(f)} | {f['target']} | {_verdict(f['passed'])} | {f['reference']} |"
+            for f in result["figures"]
+        ]
+        rows = result.get("rows")
+        if rows:
+            lines += [
+                "",
+                "Rows counted in the database: " + ", ".join(f"{k} {v}" for k, v in rows.items()) + ".",
+            ]
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write(table: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in text or END not in text:
+        text = text.rstrip("\n") + f"\n\n## Latest results\n\n{START}\n{END}\n"
+    before, rest = text.split(START, 1)
+    after = rest.split(END, 1)[1]
+    DOC.write_text(before + table + after, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the benchmarks and record them in docs/benchmarks.md.")
+    parser.add_argument("--only", action="append", help="run only this benchmark (repeatable)")
+    args = parser.parse_args()
+    names = args.only or benchmarks()
+    results = [run_one(name) for name in names]
+    table = render(results, dt.datetime.now(dt.UTC))
+    write(table)
+    print(table)
+    missed = [f["name"] for r in results for f in r["figures"] if f["passed"] is False]
+    if missed:
+        print("Targets missed: " + "; ".join(missed), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
