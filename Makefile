@@ -25,7 +25,7 @@ fmt:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
 
 messages:
-	.venv/bin/python manage.py makemessages -l ru -l zh_Hans -l id --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	.venv/bin/python manage.py makemessages -l ru -l zh_Hans -l id --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench --no-obsolete
 	.venv/bin/python manage.py makemessages -d djangojs -l ru -l zh_Hans -l id --ignore=.venv --ignore=node_modules --ignore=var --ignore=static --no-obsolete
 
 lock:

@@ -67,10 +67,10 @@ def task(
 
 
 @task("core.outbox_process")
-def outbox_process_task(event_id: int) -> bool:
-    from core.outbox import outbox_process
+def outbox_process_task(event_ids: list[int]) -> int:
+    from core.outbox import outbox_process_many
 
-    return outbox_process(event_id)
+    return outbox_process_many(event_ids)
 
 
 @task("core.outbox_sweep", max_retries=0)

@@ -125,7 +125,8 @@ class PublicResponseView(APIView):
 
     def _store(self, site: Site, data: dict[str, Any], address: str) -> Response:
         with organization_context(site.organization):
-            survey = site.surveys.filter(public_id=data["survey"]).select_related("current_version").first()
+            # The draft is never needed here, and the version's definition comes from the per-process cache.
+            survey = site.surveys.filter(public_id=data["survey"]).defer("draft").first()
             if survey is None:
                 raise Refused(status.HTTP_404_NOT_FOUND, _("Unknown key or survey."))
             meta = {**data["meta"], "ip_hash": ip_hash(address), "site": site.pk}

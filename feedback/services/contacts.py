@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models.functions import Lower
 
 from feedback.models import Contact
 
@@ -30,14 +30,19 @@ class ContactRef:
 
 def _find(organization_id: int, ref: ContactRef) -> Contact | None:
     """The existing contact, matching the strongest identifier first: external id, email, phone."""
+    scoped = Contact.all_orgs.filter(organization_id=organization_id)
     lookups = [
-        ("external_id", Q(external_id=ref.external_id)),
-        ("email", Q(email__iexact=ref.email)),
-        ("phone", Q(phone=ref.phone)),
+        ("external_id", scoped.filter(external_id=ref.external_id)),
+        # lower(email) and email <> '' match the partial unique index, so this is an index lookup.
+        (
+            "email",
+            scoped.alias(email_lower=Lower("email")).filter(email_lower=ref.email.lower()).exclude(email=""),
+        ),
+        ("phone", scoped.filter(phone=ref.phone)),
     ]
-    for name, condition in lookups:
+    for name, queryset in lookups:
         if getattr(ref, name):
-            found = Contact.all_orgs.filter(condition, organization_id=organization_id).first()
+            found = queryset.first()
             if found is not None:
                 return found
     return None
@@ -46,7 +51,7 @@ def _find(organization_id: int, ref: ContactRef) -> Contact | None:
 def _merge(contact: Contact, ref: ContactRef) -> None:
     changed: list[str] = []
     for name in ("email", "phone", "external_id", "name", "language"):
-        value = getattr(ref, name)
+        value = ref.email.lower() if name == "email" else getattr(ref, name)
         if value and not getattr(contact, name):
             setattr(contact, name, value)
             changed.append(name)

@@ -25,6 +25,7 @@ from feedback.models import Contact, Response
 from surveys.definition import AnswerError, Context, validate_answer, walk
 from surveys.definition.types import QUESTION_TYPES
 from surveys.models import Survey, SurveyStatus
+from surveys.selectors_versions import version_definition
 
 HIDDEN_VALUE_LIMIT = 500
 META_KEYS_LIMIT = 30
@@ -171,77 +172,95 @@ def response_submit(
     new response: one already started may be finished after the survey closes) or SubmissionInvalid."""
     now = now or timezone.now()
     organization_id = survey.organization_id
+    submission = _Submission(answers, finished, language, hidden_fields, meta, contact, now)
     response = (
         Response.all_orgs.select_for_update()
         .filter(organization_id=organization_id, client_id=client_id)
         .first()
     )
-    created = False
     if response is None:
         reason = survey_unavailable_reason(survey, now=now)
         if reason is not None:
             raise SurveyUnavailable(reason)
-        version = survey.current_version
-        assert version is not None  # survey_unavailable_reason checked it
+        version_id = survey.current_version_id
+        assert version_id is not None  # survey_unavailable_reason checked it
+        definition = version_definition(version_id)
+        fresh = Response(
+            organization_id=organization_id,
+            client_id=client_id,
+            survey=survey,
+            survey_version_id=version_id,
+            touchpoint_id=survey.touchpoint_id,
+            channel=channel,
+            language=choose_language(definition, language),
+            started_at=now,
+            received_at=now,
+        )
+        submission.apply_to(fresh, definition)
         try:
+            # One INSERT for a new response; the unique constraint settles a concurrent duplicate.
             with transaction.atomic():
-                response = Response.all_orgs.create(
-                    organization_id=organization_id,
-                    client_id=client_id,
-                    survey=survey,
-                    survey_version=version,
-                    touchpoint_id=survey.touchpoint_id,
-                    channel=channel,
-                    language=choose_language(version.definition, language),
-                    contact=contact,
-                    started_at=now,
-                    received_at=now,
-                    updated_at=now,
-                )
-                created = True
+                fresh.save(force_insert=True)
         except IntegrityError:
-            # The same id arrived concurrently: continue the row the other request created.
             response = Response.all_orgs.select_for_update().get(
                 organization_id=organization_id, client_id=client_id
             )
+        else:
+            record_response_events(response=fresh, created=True, finished=finished)
+            return SubmitResult(response=fresh, created=True, changed=True)
     if response.survey_id != survey.pk:
         raise SubmissionInvalid({"id": [_("This response id belongs to another survey.")]})
     if response.finished_at is not None:
         return SubmitResult(response=response, created=False, changed=False)
-
-    version = response.survey_version
-    definition: Mapping[str, Any] = version.definition if version is not None else {}
-    respondent_language = choose_language(definition, language, response.language)
-    declared_hidden = set(definition.get("hidden_fields") or [])
-    hidden = {**response.hidden_fields, **_clean_bag(hidden_fields, declared_hidden, HIDDEN_VALUE_LIMIT)}
-    meta_bag = {**response.meta, **_clean_bag(meta, None, META_VALUE_LIMIT)}
-    merged = {**response.answers, **answers}
-    with translation.override(respondent_language):
-        clean, path, errors = _validate(definition, merged, answers, Context({}, hidden, meta_bag))
-        if finished:
-            questions = {q["key"]: q for q in definition.get("questions", [])}
-            for key in path:
-                if questions[key].get("required") and key not in clean and key not in errors:
-                    errors[key] = [_("Please answer this question.")]
-    if errors:
-        raise SubmissionInvalid(errors)
-
-    scores = _scores(definition, clean)
-    response.answers = clean
-    response.language = respondent_language
-    response.hidden_fields = hidden
-    response.meta = meta_bag
-    response.nps, response.csat, response.ces = scores["nps"], scores["csat"], scores["ces"]
-    response.comment = scores["comment"]
-    response.updated_at = now
-    if contact is not None and response.contact_id is None:
-        response.contact = contact
-    if finished:
-        response.finished_at = now
-        response.ending = walk(definition, Context(clean, hidden, meta_bag)).ending or ""
+    definition = version_definition(response.survey_version_id) if response.survey_version_id else {}
+    submission.apply_to(response, definition)
     response.save()
-    record_response_events(response=response, created=created, finished=finished)
-    return SubmitResult(response=response, created=created, changed=True)
+    record_response_events(response=response, created=False, finished=finished)
+    return SubmitResult(response=response, created=False, changed=True)
+
+
+@dataclass(frozen=True)
+class _Submission:
+    answers: Mapping[str, Any]
+    finished: bool
+    language: str | None
+    hidden_fields: Mapping[str, Any] | None
+    meta: Mapping[str, Any] | None
+    contact: Contact | None
+    now: datetime
+
+    def apply_to(self, response: Response, definition: Mapping[str, Any]) -> None:
+        """Merge this submission into ``response`` after validating it; raises SubmissionInvalid."""
+        respondent_language = choose_language(definition, self.language, response.language)
+        declared_hidden = set(definition.get("hidden_fields") or [])
+        hidden = {
+            **response.hidden_fields,
+            **_clean_bag(self.hidden_fields, declared_hidden, HIDDEN_VALUE_LIMIT),
+        }
+        meta_bag = {**response.meta, **_clean_bag(self.meta, None, META_VALUE_LIMIT)}
+        merged = {**response.answers, **self.answers}
+        with translation.override(respondent_language):
+            clean, path, errors = _validate(definition, merged, self.answers, Context({}, hidden, meta_bag))
+            if self.finished:
+                questions = {q["key"]: q for q in definition.get("questions", [])}
+                for key in path:
+                    if questions[key].get("required") and key not in clean and key not in errors:
+                        errors[key] = [_("Please answer this question.")]
+        if errors:
+            raise SubmissionInvalid(errors)
+        scores = _scores(definition, clean)
+        response.answers = clean
+        response.language = respondent_language
+        response.hidden_fields = hidden
+        response.meta = meta_bag
+        response.nps, response.csat, response.ces = scores["nps"], scores["csat"], scores["ces"]
+        response.comment = scores["comment"]
+        response.updated_at = self.now
+        if self.contact is not None and response.contact_id is None:
+            response.contact = self.contact
+        if self.finished:
+            response.finished_at = self.now
+            response.ending = walk(definition, Context(clean, hidden, meta_bag)).ending or ""
 
 
 def record_response_events(*, response: Response, created: bool, finished: bool) -> None:
