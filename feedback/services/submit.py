@@ -108,7 +108,8 @@ def _clean_bag(values: Mapping[str, Any] | None, allowed: set[str] | None, limit
             continue
         if len(cleaned) >= META_KEYS_LIMIT or value is None or isinstance(value, dict | list):
             continue
-        cleaned[key[:40]] = str(value)[:limit]
+        # PostgreSQL cannot store NUL in text.
+        cleaned[key[:40].replace("\x00", "")] = str(value).replace("\x00", "")[:limit]
     return cleaned
 
 

@@ -35,7 +35,8 @@ def _choice_keys(question: Mapping[str, Any]) -> list[str]:
 def _clean_text(value: Any, limit: int) -> str:
     if not isinstance(value, str):
         raise AnswerError(_("Please type your answer."))
-    text = value.strip()
+    # PostgreSQL cannot store NUL in text; no keyboard types it.
+    text = value.replace("\x00", "").strip()
     if len(text) > limit:
         raise AnswerError(
             ngettext_lazy(

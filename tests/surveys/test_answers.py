@@ -128,3 +128,7 @@ json_values = st.recursive(
 def test_any_json_value_is_either_accepted_or_refused_cleanly(name, value):
     with contextlib.suppress(AnswerError):
         validate_answer(QUESTIONS[name], value)
+
+
+def test_nul_characters_are_removed_from_text_answers():
+    assert validate_answer(QUESTIONS["text"], "a\x00b") == "ab"
