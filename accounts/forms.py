@@ -109,7 +109,7 @@ class MemberRoleForm(forms.Form):
 
 class MemberAwayForm(forms.Form):
     is_away = forms.TypedChoiceField(
-        label=_("Away"), choices=[("1", _("Away")), ("0", _("Back"))], coerce=lambda v: v == "1"
+        label=_("Away"), choices=[("1", _("Away")), ("0", _("Available"))], coerce=lambda v: v == "1"
     )
 
 
