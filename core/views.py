@@ -7,9 +7,10 @@ from typing import Any, TypeVar
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views import View
+from django.views.generic import FormView
 
 from accounts.models import Membership, Organization
 from accounts.roles import Perm, role_has
@@ -79,3 +80,40 @@ class OrgActionView(OrgViewMixin, View):
     def get_object(self, queryset: QuerySet[M], pk: int) -> M:
         # ``queryset`` is the scoped default manager's: another organisation's id is a 404.
         return get_object_or_404(queryset, pk=pk)
+
+
+class OrgObjectFormView(OrgViewMixin, FormView):
+    """Create (no id in the URL) or edit (``object_kwarg`` in the URL) one organisation object.
+
+    The object is loaded through the scoped default manager, so another organisation's id is a 404.
+    The form takes the organisation and provides ``initial_for(obj)``; the template gets the object
+    as ``context_object_name``.
+    """
+
+    model: type[Model]
+    object_kwarg: str
+    context_object_name: str
+    object: Any = None
+
+    def setup_object(self) -> None:
+        pk = self.kwargs.get(self.object_kwarg)
+        if pk is not None:
+            self.object = get_object_or_404(self.model._default_manager.select_related("organization"), pk=pk)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.setup_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.setup_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "organization": self.organization}
+
+    def get_initial(self) -> dict[str, Any]:
+        form_class = self.get_form_class()
+        return form_class.initial_for(self.object) if self.object is not None else {}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), self.context_object_name: self.object}

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView
+from django.views.generic import ListView
 
 from accounts.forms import (
     AccessGroupForm,
@@ -24,7 +22,7 @@ from accounts.services import (
     access_group_save,
 )
 from accounts.views.common import PAGE_SIZE
-from core.views import OrgActionView, OrgViewMixin
+from core.views import OrgActionView, OrgObjectFormView, OrgViewMixin
 
 # --- access groups -----------------------------------------------------------------------------------
 
@@ -39,33 +37,13 @@ class AccessGroupListView(OrgViewMixin, ListView[AccessGroup]):
         return access_group_list(organization=self.organization)
 
 
-class AccessGroupFormView(OrgViewMixin, FormView[AccessGroupForm]):
+class AccessGroupFormView(OrgObjectFormView):
     permission = Perm.ACCESS_GROUPS_MANAGE
     template_name = "accounts/access_group_form.html"
     form_class = AccessGroupForm
-    group: AccessGroup | None = None
-
-    def setup_object(self) -> None:
-        group_id = self.kwargs.get("group_id")
-        if group_id is not None:
-            self.group = get_object_or_404(AccessGroup.objects.select_related("organization"), pk=group_id)
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.setup_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.setup_object()
-        return super().post(request, *args, **kwargs)
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "organization": self.organization}
-
-    def get_initial(self) -> dict[str, Any]:
-        return AccessGroupForm.initial_for(self.group) if self.group is not None else {}
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "group": self.group}
+    model = AccessGroup
+    object_kwarg = "group_id"
+    context_object_name = "group"
 
     def form_valid(self, form: AccessGroupForm) -> HttpResponse:
         data = form.cleaned_data
@@ -79,7 +57,7 @@ class AccessGroupFormView(OrgViewMixin, FormView[AccessGroupForm]):
                 survey_ids=[s.pk for s in data["surveys"]],
                 touchpoint_ids=[t.pk for t in data["touchpoints"]],
                 team_ids=[t.pk for t in data["teams"]],
-                group=self.group,
+                group=self.object,
             )
         except ValidationError as exc:
             add_service_error(form, exc)

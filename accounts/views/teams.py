@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView
+from django.views.generic import ListView
 
 from accounts.forms import (
     TeamForm,
@@ -27,7 +27,7 @@ from accounts.services import (
     team_save,
 )
 from accounts.views.common import PAGE_SIZE
-from core.views import OrgActionView, OrgViewMixin
+from core.views import OrgActionView, OrgObjectFormView, OrgViewMixin
 
 # --- teams -------------------------------------------------------------------------------------------
 
@@ -48,33 +48,13 @@ class TeamListView(OrgViewMixin, ListView[Team]):
         return {**super().get_context_data(**kwargs), "can_manage": self.can(Perm.TEAMS_MANAGE)}
 
 
-class TeamFormView(OrgViewMixin, FormView[TeamForm]):
+class TeamFormView(OrgObjectFormView):
     permission = Perm.TEAMS_MANAGE
     template_name = "accounts/team_form.html"
     form_class = TeamForm
-    team: Team | None = None
-
-    def setup_object(self) -> None:
-        team_id = self.kwargs.get("team_id")
-        if team_id is not None:
-            self.team = get_object_or_404(Team.objects.select_related("organization"), pk=team_id)
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.setup_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.setup_object()
-        return super().post(request, *args, **kwargs)
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "organization": self.organization}
-
-    def get_initial(self) -> dict[str, Any]:
-        return TeamForm.initial_for(self.team) if self.team is not None else {}
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "team": self.team}
+    model = Team
+    object_kwarg = "team_id"
+    context_object_name = "team"
 
     def form_valid(self, form: TeamForm) -> HttpResponse:
         data = form.cleaned_data
@@ -86,7 +66,7 @@ class TeamFormView(OrgViewMixin, FormView[TeamForm]):
                 description=data["description"],
                 lead_id=data["lead"].pk if data["lead"] is not None else None,
                 member_ids=[m.pk for m in data["members"]],
-                team=self.team,
+                team=self.object,
             )
         except ValidationError as exc:
             add_service_error(form, exc)
