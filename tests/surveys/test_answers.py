@@ -132,3 +132,23 @@ def test_any_json_value_is_either_accepted_or_refused_cleanly(name, value):
 
 def test_nul_characters_are_removed_from_text_answers():
     assert validate_answer(QUESTIONS["text"], "a\x00b") == "ab"
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Please answer yes or no."),
+        ("ru", None),
+        ("zh-hans", None),
+        ("id", None),
+    ],
+)
+def test_the_message_is_in_the_respondents_language(language, message):
+    from django.utils import translation
+
+    with pytest.raises(AnswerError) as caught:
+        validate_answer(QUESTIONS["yes_no"], "ja")
+    with translation.override(language):
+        shown = str(caught.value.message)
+
+    assert (shown == "Please answer yes or no.") is (message is not None)
