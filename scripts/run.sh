@@ -21,6 +21,8 @@ say "Migrating the database"
 
 PORT="${PORT:-8000}"
 export PORT
+# Links in emails, snippets and the survey pages point at where this run serves, unless set explicitly.
+export SITE_URL="${SITE_URL:-http://localhost:$PORT}"
 say "cxplatform is starting on http://localhost:$PORT"
 "$PY" manage.py demo_login_hint --url "http://localhost:$PORT"
 # honcho runs the three processes and stops them all on Ctrl-C.
