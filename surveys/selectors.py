@@ -3,11 +3,14 @@ member's access scope where data is limited by access groups."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Organization
 from accounts.selectors import AccessScope
-from surveys.models import JourneyStage, Survey, Touchpoint
+from surveys.models import JourneyStage, Survey, SurveyVersion, Touchpoint
 
 
 def survey_scope_q(scope: AccessScope, *, prefix: str = "") -> Q:
@@ -144,3 +147,14 @@ def journey_stage_list(*, organization: Organization, scope: AccessScope) -> Que
 def journey_stage_get(*, organization: Organization, stage_id: int) -> JourneyStage:
     """Stages are the organisation's shared structure: not limited by access groups."""
     return JourneyStage.all_orgs.get(organization=organization, pk=stage_id)
+
+
+@lru_cache(maxsize=512)
+def version_definition(version_id: int) -> dict[str, Any]:
+    """The frozen definition of a published version, parsed once per process (the ingestion hot path).
+
+    Safe to cache without invalidation: a published version never changes (editing a live survey
+    publishes a new version). Callers must not mutate the result.
+    """
+    definition = SurveyVersion.all_orgs.filter(pk=version_id).values_list("definition", flat=True).first()
+    return definition if isinstance(definition, dict) else {}

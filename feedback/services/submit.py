@@ -25,7 +25,7 @@ from feedback.models import Contact, Response
 from surveys.definition import AnswerError, Context, validate_answer, walk
 from surveys.definition.types import QUESTION_TYPES
 from surveys.models import Survey, SurveyStatus
-from surveys.selectors_versions import version_definition
+from surveys.selectors import version_definition
 
 HIDDEN_VALUE_LIMIT = 500
 META_KEYS_LIMIT = 30
