@@ -20,7 +20,7 @@ from feedback.models import Response
 from feedback.services import response_submit
 from surveys.models import SurveyStatus
 from surveys.services import survey_create, survey_publish, survey_set_status, survey_update_settings
-from surveys.views.public import COOKIE
+from surveys.views.public.visit import COOKIE
 from tests.factories import TouchpointFactory
 
 pytestmark = pytest.mark.django_db
