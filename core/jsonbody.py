@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -28,6 +29,9 @@ def _check_text(text: str) -> None:
 def _check(value: Any, depth: int = 0) -> None:
     if depth > 32:
         raise BodyError(_("The JSON is nested too deeply."))
+    if isinstance(value, float) and not math.isfinite(value):
+        # 1e999 parses to infinity, which PostgreSQL's JSON cannot store.
+        raise BodyError(_("Numbers must be finite."))
     if isinstance(value, str):
         _check_text(value)
     elif isinstance(value, dict):
@@ -40,7 +44,8 @@ def _check(value: Any, depth: int = 0) -> None:
 
 
 def parse_json_body(raw: bytes) -> Any:
-    """Decode UTF-8 JSON; refuse NaN/Infinity, NUL characters, lone surrogates and deep nesting."""
+    """Decode UTF-8 JSON; refuse NaN/Infinity and overflowing numbers, NUL characters, lone surrogates
+    and deep nesting."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -3,9 +3,7 @@ that saves the draft, publishing, and the version history."""
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from typing import Any
 
 from csp.decorators import csp_update
@@ -26,6 +24,7 @@ from django.views.generic import TemplateView, View
 
 from accounts.models import User
 from accounts.roles import Perm
+from core.jsonbody import BodyError, parse_json_body
 from core.views import OrgViewMixin
 from surveys.definition.schema import (
     META_KEYS,
@@ -42,8 +41,6 @@ logger = logging.getLogger(__name__)
 
 # A draft is a few kilobytes; a generous ceiling keeps a hostile body from reaching the validator.
 MAX_DRAFT_BYTES = 512 * 1024
-# Deeper than any real definition (conditions stop at six levels); keeps recursion bounded everywhere.
-MAX_JSON_DEPTH = 32
 
 
 # --- reads ---------------------------------------------------------------------------------------------
@@ -547,9 +544,6 @@ def _parse_draft_body(request: HttpRequest) -> tuple[Any, int] | JsonResponse:
     revision = payload.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
         return _problem(_("The revision must be a whole number."))
-    unstorable = _unstorable(payload["definition"])
-    if unstorable is not None:
-        return _problem(unstorable, issues=[Issue("", unstorable).as_dict()])
     return payload["definition"], revision
 
 
@@ -568,12 +562,8 @@ def _invalid_detail(issues: list[dict[str, str | None]]) -> str:
     ) % {"count": len(issues), "first": first}
 
 
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _read_json(request: HttpRequest) -> Any:
-    """The parsed body, or the JsonResponse that refuses it (413 too large, 400 not JSON)."""
+    """The parsed body, or the JsonResponse that refuses it (413 too large, 400 not acceptable JSON)."""
     too_large = _problem(
         _("The survey is too large to save (at most %(kb)d KB).") % {"kb": MAX_DRAFT_BYTES // 1024},
         status=413,
@@ -591,38 +581,9 @@ def _read_json(request: HttpRequest) -> Any:
     if len(body) > MAX_DRAFT_BYTES:
         return too_large
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _problem(_("The body is not valid JSON."))
-
-
-def _unstorable(value: Any) -> str | None:
-    """Why the value cannot be stored as JSON in PostgreSQL, or None. Walks without recursion."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            return _("The definition is nested too deeply.")
-        if isinstance(item, str):
-            strings = [item]
-        elif isinstance(item, dict):
-            strings = list(item)
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            strings = []
-            stack.extend((v, depth + 1) for v in item)
-        elif isinstance(item, float) and not math.isfinite(item):
-            return _("Numbers must be finite.")
-        else:
-            continue
-        for text in strings:
-            if "\x00" in text:
-                return _("Texts cannot contain NUL characters.")
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                return _("Texts must be valid Unicode.")
-    return None
+        return parse_json_body(body)
+    except BodyError as exc:
+        return _problem(str(exc))
 
 
 class PublishForm(forms.Form):

@@ -329,10 +329,10 @@ def test_an_invalid_definition_is_refused_with_issues_pointing_at_the_question_a
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        (b"{not json", "The body is not valid JSON."),
-        (b"\xff\xfe", "The body is not valid JSON."),
-        (b"", "The body is not valid JSON."),
-        (b'{"definition": NaN, "revision": 0}', "The body is not valid JSON."),
+        (b"{not json", "The body is not valid JSON (Expecting property name enclosed in double quotes)."),
+        (b"\xff\xfe", "The body must be UTF-8 encoded JSON."),
+        (b"", "The body is not valid JSON (Expecting value)."),
+        (b'{"definition": NaN, "revision": 0}', "NaN is not valid JSON."),
         (b"[1, 2]", "Send an object with the definition and the revision it was loaded at."),
         (b'"text"', "Send an object with the definition and the revision it was loaded at."),
         (b'{"revision": 0}', "Send an object with the definition and the revision it was loaded at."),
@@ -343,15 +343,21 @@ def test_an_invalid_definition_is_refused_with_issues_pointing_at_the_question_a
         (b'{"definition": {"schema": 1e999}, "revision": 0}', "Numbers must be finite."),
         (
             b'{"definition": {"base_language": "en\\u0000"}, "revision": 0}',
-            "Texts cannot contain NUL characters.",
+            "Text may not contain NUL characters.",
         ),
-        (b'{"definition": {"\\u0000": 1}, "revision": 0}', "Texts cannot contain NUL characters."),
-        (b'{"definition": {"base_language": "\\ud800"}, "revision": 0}', "Texts must be valid Unicode."),
+        (b'{"definition": {"\\u0000": 1}, "revision": 0}', "Text may not contain NUL characters."),
+        (
+            b'{"definition": {"base_language": "\\ud800"}, "revision": 0}',
+            "Text may not contain unpaired surrogate characters.",
+        ),
         (
             b'{"definition": ' + b"[" * 40 + b"]" * 40 + b', "revision": 0}',
-            "The definition is nested too deeply.",
+            "The JSON is nested too deeply.",
         ),
-        (b'{"definition": ' + b"[" * 5000 + b"]" * 5000 + b', "revision": 0}', "The body is not valid JSON."),
+        (
+            b'{"definition": ' + b"[" * 5000 + b"]" * 5000 + b', "revision": 0}',
+            "The JSON is nested too deeply.",
+        ),
         (
             b'{"definition": [], "revision": 0}',
             "The draft has a problem: The definition must be a JSON object.",
