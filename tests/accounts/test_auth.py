@@ -189,7 +189,7 @@ def test_wrong_password_shows_the_form_again_with_an_announced_error(client: Cli
     assert signed_in_user_id(client) is None
     content = response.content.decode()
     assert (
-        '<ul class="errorlist" role="alert"><li>The email address and/or password you specified are not '
+        '<div role="alert"><ul class="errorlist"><li>The email address and/or password you specified are not '
         "correct.</li></ul>"
     ) in content
     assert 'value="member@example.com"' in content
@@ -307,7 +307,7 @@ def test_password_change_while_signed_in(client: Client) -> None:
     )
 
     assert wrong.status_code == 200
-    assert b'id="id_oldpassword_error" role="alert"' in wrong.content
+    assert b'<div role="alert"><ul class="errorlist" id="id_oldpassword_error">' in wrong.content
     assert changed.status_code == 302
     assert changed["Location"] == reverse("account_change_password")
     user.refresh_from_db()
@@ -332,8 +332,9 @@ def test_totp_activation_shows_a_csp_safe_qr_code_and_rejects_a_wrong_code(clien
     assert 'id="authenticator_secret"' in content
     assert "style=" not in content
     assert wrong.status_code == 200
-    assert '<ul class="errorlist" id="id_code_error" role="alert"><li>Incorrect code.</li></ul>' in (
-        wrong.content.decode()
+    assert (
+        '<div role="alert"><ul class="errorlist" id="id_code_error"><li>Incorrect code.</li></ul></div>'
+        in (wrong.content.decode())
     )
     assert Authenticator.objects.filter(user=user).count() == 0
 
