@@ -200,7 +200,7 @@ def setup_world() -> tuple[int, str, str]:
     from accounts.services import organization_create
     from core.tenancy import organization_context
     from surveys.services import survey_create, survey_publish, touchpoint_create
-    from widgets.services import site_create
+    from widgets.services import intercept_create, site_create
 
     user = User.objects.create_user(email="bench@bench.invalid", password=uuid.uuid4().hex)
     organization = organization_create(name="Bench", owner=user, slug="bench")
@@ -218,8 +218,7 @@ def setup_world() -> tuple[int, str, str]:
         site = site_create(
             organization=organization, actor=owner, name="Shop", origins=["https://shop.example"]
         )
-        # No service links a site to its surveys yet; the link row is all the endpoint reads.
-        site.surveys.add(survey)
+        intercept_create(site=site, survey=survey, targeting={"trigger": {"type": "manual"}}, actor=owner)
         survey.refresh_from_db()
     return organization.pk, site.public_key, survey.public_id
 

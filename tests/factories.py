@@ -12,7 +12,8 @@ from accounts.models import AccessGroup, ApiKey, Membership, Organization, Team,
 from accounts.roles import Role
 from feedback.models import Channel, Contact, Response
 from surveys.models import JourneyStage, Survey, SurveyStatus, Touchpoint
-from widgets.models import Site
+from widgets.models import Intercept, Site
+from widgets.targeting import default_targeting
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -145,6 +146,19 @@ class SiteFactory(TenantFactory):
     name = factory.Sequence(lambda n: f"Site {n}")
     origins = factory.LazyFunction(lambda: ["https://www.example.com"])
     public_key = factory.Sequence(lambda n: f"cx_pk_test{n:08d}")
+
+
+class InterceptFactory(TenantFactory):
+    """A survey on a site. ``targeting`` is stored as given: pass a normalised one (validate_targeting),
+    or use widgets.services.intercept_create to go through validation and the audit log."""
+
+    class Meta:
+        model = Intercept
+
+    site = factory.SubFactory(SiteFactory)
+    organization = factory.SelfAttribute("site.organization")
+    survey = factory.SubFactory(SurveyFactory, organization=factory.SelfAttribute("..organization"))
+    targeting = factory.LazyFunction(default_targeting)
 
 
 class ApiKeyFactory(TenantFactory):

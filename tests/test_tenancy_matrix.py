@@ -49,6 +49,7 @@ PUBLIC = {
     "api_feedback_batch": "secret-key API, keys of two organisations (tests/feedback/test_feedback_api.py)",
     "api_responses": "secret-key API, keys of two organisations (tests/feedback/test_feedback_api.py)",
     "api_public_responses": "publishable-key ingestion, cookie-less by design (tests/feedback/test_public_api.py)",
+    "api_public_config": "the widget config of a publishable key, cookie-less by design (tests/widgets/test_config.py)",
     "set_language": "Django's language cookie view",
     "language_set": "sets the language cookie; for a signed-in user also their own preference",
     "invitation_accept": "opened from an emailed token (tests/accounts/test_invitations.py)",
@@ -137,6 +138,7 @@ def build_world(slug: str) -> dict[str, object]:
     delivery = WebhookDelivery.all_orgs.create(
         organization=org, endpoint=endpoint, topic="response.finished", status="failed", attempts=6
     )
+    site = factories.SiteFactory(organization=org)
     ids = {
         "org_slug": slug,
         "endpoint_id": endpoint.pk,
@@ -146,7 +148,8 @@ def build_world(slug: str) -> dict[str, object]:
         "team_id": team.pk,
         "group_id": factories.AccessGroupFactory(organization=org).pk,
         "key_id": factories.ApiKeyFactory(organization=org).pk,
-        "site_id": factories.SiteFactory(organization=org).pk,
+        "site_id": site.pk,
+        "intercept_id": factories.InterceptFactory(site=site, survey=survey).pk,
         "survey_id": survey.pk,
         "touchpoint_id": survey.touchpoint_id,
         "stage_id": survey.touchpoint.stage_id,
@@ -210,6 +213,7 @@ def test_every_url_argument_has_a_provider(route, name):
         "group_id",
         "key_id",
         "site_id",
+        "intercept_id",
         "survey_id",
         "touchpoint_id",
         "stage_id",

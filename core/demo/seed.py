@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
+from accounts.roles import Role
 from accounts.selectors import memberships_of_user
 from accounts.services import (
     access_group_save,
@@ -40,6 +41,7 @@ from core.demo.services import (
     demo_survey_backdate,
     demo_user_ensure,
 )
+from core.demo.sites import demo_site_ensure
 from core.demo.surveys import SECOND_VERSION_NOTE, SECOND_VERSION_SURVEY, demo_definition, second_version
 from core.tenancy import organization_context
 from feedback.services import contact_bulk_create, response_bulk_create
@@ -226,6 +228,10 @@ def _version_links(seeded: list[SeededResponse]) -> list[VersionLink]:
     ]
 
 
+def _website(w: DemoWorld) -> None:
+    demo_site_ensure(organization=w.org, actor=w.memberships["cx_global"])
+
+
 # Steps that run inside the demo organisation's tenancy context, after it exists.
 STEPS: list[Callable[[DemoWorld], None]] = [
     _teams,
@@ -233,6 +239,7 @@ STEPS: list[Callable[[DemoWorld], None]] = [
     _access_groups,
     _contacts,
     _responses,
+    _website,
 ]
 
 
@@ -257,6 +264,21 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     return SeedResult(
         organization=w.org, password=password, people=len(w.memberships), responses=w.response_count
     )
+
+
+def ensure_demo_website(organization: Organization) -> bool:
+    """Add the demo website to a demo organisation seeded before it existed; True when it was added."""
+    owner = (
+        Membership.all_orgs.select_related("user")
+        .filter(organization=organization, role=Role.OWNER)
+        .order_by("pk")
+        .first()
+    )
+    if owner is None:
+        return False
+    with transaction.atomic(), organization_context(organization):
+        _site, created = demo_site_ensure(organization=organization, actor=owner)
+    return created
 
 
 def reset_demo_password() -> tuple[str, int]:

@@ -33,3 +33,5 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOW_ALL_ORIGINS = False
 CORS_ALLOWED_ORIGINS: list[str] = []
 CORS_URLS_REGEX = r"^/api/v1/public/.*$"
+# The widget reads Retry-After to back off after a 429 or 503.
+CORS_EXPOSE_HEADERS = ["Retry-After"]

@@ -7,9 +7,11 @@ second response.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -22,9 +24,63 @@ from core.ratelimit import Rate, check_all
 from core.tenancy import organization_context
 from feedback.api.common import ErrorOutput, Refused, field_errors, read_json_object
 from feedback.models import Channel
-from feedback.services import SubmissionInvalid, SurveyUnavailable, response_submit
+from feedback.services import (
+    ContactRef,
+    SubmissionInvalid,
+    SurveyUnavailable,
+    contact_resolve,
+    response_submit,
+)
+from feedback.services.contacts import ATTRIBUTES_LIMIT
 from widgets.models import Site
 from widgets.selectors_public import site_for_key
+
+ATTRIBUTE_NAME_LIMIT = 64
+ATTRIBUTE_VALUE_LIMIT = 500
+
+
+class PublicContactInput(serializers.Serializer[Any]):
+    """The visitor the host page identified (``cx("identify", ...)``). From this unauthenticated endpoint
+    a contact's attributes are only ever added, never changed."""
+
+    external_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=128, default="", help_text="Your id for this person."
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    attributes = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        default=dict,
+        help_text=f"Up to {ATTRIBUTES_LIMIT} names (at most {ATTRIBUTE_NAME_LIMIT} characters) with text, "
+        f"number or true/false values (text at most {ATTRIBUTE_VALUE_LIMIT} characters); null is ignored.",
+    )
+
+    def validate_attributes(self, value: dict[str, Any]) -> dict[str, Any]:
+        if len(value) > ATTRIBUTES_LIMIT:
+            raise serializers.ValidationError(
+                _("Send at most %(limit)d attributes.") % {"limit": ATTRIBUTES_LIMIT}
+            )
+        clean: dict[str, Any] = {}
+        for name, item in value.items():
+            if not name or len(name) > ATTRIBUTE_NAME_LIMIT:
+                raise serializers.ValidationError(
+                    _("Attribute names have 1 to %(limit)d characters.") % {"limit": ATTRIBUTE_NAME_LIMIT}
+                )
+            if item is None:
+                continue
+            if isinstance(item, str) and len(item) > ATTRIBUTE_VALUE_LIMIT:
+                raise serializers.ValidationError(
+                    _("The attribute “%(name)s” is longer than %(limit)d characters.")
+                    % {"name": name, "limit": ATTRIBUTE_VALUE_LIMIT}
+                )
+            if not isinstance(item, str | int | float | bool) or (
+                isinstance(item, float) and not math.isfinite(item)
+            ):
+                raise serializers.ValidationError(
+                    _("The attribute “%(name)s” must be text, a number or true/false.") % {"name": name}
+                )
+            clean[name] = item
+        return clean
 
 
 class PublicResponseInput(serializers.Serializer[Any]):
@@ -37,6 +93,10 @@ class PublicResponseInput(serializers.Serializer[Any]):
     meta = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
     hidden = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
     language = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    contact = PublicContactInput(
+        required=False,
+        help_text="Only after the host page identified the visitor; attaches the response to that contact.",
+    )
 
 
 class PublicResponseOutput(serializers.Serializer[Any]):
@@ -76,6 +136,23 @@ class PublicResponseView(APIView):
                     "answers": {"nps": 9},
                     "finished": False,
                     "meta": {"url": "https://shop.example/checkout"},
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "From the widget, for an identified visitor",
+                value={
+                    "id": "5f0c1f9e-2d7b-4d58-a0f4-2b9c8e6d7a10",
+                    "survey": "Xk3p9QaL",
+                    "answers": {"nps": 10},
+                    "finished": True,
+                    "language": "en",
+                    "meta": {"url": "https://shop.example/account", "device": "desktop", "source": "widget"},
+                    "contact": {
+                        "external_id": "user-8812",
+                        "email": "ana@example.com",
+                        "attributes": {"plan": "pro"},
+                    },
                 },
                 request_only=True,
             ),
@@ -130,17 +207,29 @@ class PublicResponseView(APIView):
             if survey is None:
                 raise Refused(status.HTTP_404_NOT_FOUND, _("Unknown key or survey."))
             meta = {**data["meta"], "ip_hash": ip_hash(address), "site": site.pk}
+            contact = data.get("contact") or {}
             try:
-                result = response_submit(
-                    survey=survey,
-                    client_id=data["id"],
-                    answers=data["answers"],
-                    finished=data["finished"],
-                    channel=Channel.WEB,
-                    language=data.get("language") or None,
-                    hidden_fields=data["hidden"],
-                    meta=meta,
-                )
+                # One transaction: a refused answer leaves no new contact behind.
+                with transaction.atomic():
+                    result = response_submit(
+                        survey=survey,
+                        client_id=data["id"],
+                        answers=data["answers"],
+                        finished=data["finished"],
+                        channel=Channel.WEB,
+                        language=data.get("language") or None,
+                        hidden_fields=data["hidden"],
+                        meta=meta,
+                        contact=contact_resolve(
+                            organization_id=site.organization_id,
+                            ref=ContactRef(
+                                email=contact.get("email", ""),
+                                external_id=contact.get("external_id", ""),
+                                attributes=contact.get("attributes") or {},
+                            ),
+                            add_only=True,
+                        ),
+                    )
             except SubmissionInvalid as exc:
                 raise Refused(
                     status.HTTP_400_BAD_REQUEST, _("Some answers are not valid."), exc.errors

@@ -48,7 +48,7 @@ def _find(organization_id: int, ref: ContactRef) -> Contact | None:
     return None
 
 
-def _merge(contact: Contact, ref: ContactRef) -> None:
+def _merge(contact: Contact, ref: ContactRef, *, add_only: bool) -> None:
     changed: list[str] = []
     for name in ("email", "phone", "external_id", "name", "language"):
         value = ref.email.lower() if name == "email" else getattr(ref, name)
@@ -56,7 +56,14 @@ def _merge(contact: Contact, ref: ContactRef) -> None:
             setattr(contact, name, value)
             changed.append(name)
     if ref.attributes:
-        merged = {**contact.attributes, **dict(list(ref.attributes.items())[:ATTRIBUTES_LIMIT])}
+        given = dict(list(ref.attributes.items())[:ATTRIBUTES_LIMIT])
+        if add_only:
+            # New names only, and never past the limit: an anonymous caller cannot grow a contact forever.
+            room = max(0, ATTRIBUTES_LIMIT - len(contact.attributes))
+            new = [(name, value) for name, value in given.items() if name not in contact.attributes]
+            merged = {**contact.attributes, **dict(new[:room])}
+        else:
+            merged = {**contact.attributes, **given}
         if merged != contact.attributes:
             contact.attributes = merged
             changed.append("attributes")
@@ -69,8 +76,13 @@ def _merge(contact: Contact, ref: ContactRef) -> None:
             contact.refresh_from_db()
 
 
-def contact_resolve(*, organization_id: int, ref: ContactRef) -> Contact | None:
-    """The contact these identifiers name, created when new; None for anonymous feedback."""
+def contact_resolve(*, organization_id: int, ref: ContactRef, add_only: bool = False) -> Contact | None:
+    """The contact these identifiers name, created when new; None for anonymous feedback.
+
+    Identifiers, name and language of an existing contact are only ever filled in, never replaced. Its
+    attributes are updated from ``ref``, or with ``add_only`` (unauthenticated sources such as the
+    widget) only added: a value the contact already has is kept.
+    """
     if ref.is_empty:
         return None
     contact = _find(organization_id, ref)
@@ -91,5 +103,5 @@ def contact_resolve(*, organization_id: int, ref: ContactRef) -> Contact | None:
             contact = _find(organization_id, ref)
             if contact is None:
                 raise
-    _merge(contact, ref)
+    _merge(contact, ref, add_only=add_only)
     return contact

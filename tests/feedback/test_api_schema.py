@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.factories import SiteFactory
+from tests.factories import InterceptFactory, SiteFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = "/api/v1/schema/?format=json"
@@ -103,7 +103,7 @@ def wsgi_app():
 @pytest.fixture
 def api(wsgi_app, owner, issue_api_key, live_survey):
     site = SiteFactory(organization=owner.organization, origins=["https://shop.example"])
-    site.surveys.add(live_survey)
+    InterceptFactory(site=site, survey=live_survey)
     schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, wsgi_app)
     return schema, issue_api_key(owner).headers["HTTP_AUTHORIZATION"], site.public_key
 

@@ -7,7 +7,7 @@ from django.test import Client, override_settings
 
 from feedback.models import Response
 from surveys.models import SurveyStatus
-from tests.factories import SiteFactory
+from tests.factories import InterceptFactory, SiteFactory
 
 ORIGIN = "https://shop.example"
 
@@ -15,7 +15,7 @@ ORIGIN = "https://shop.example"
 @pytest.fixture
 def site(live_survey):
     site = SiteFactory(organization=live_survey.organization, origins=[ORIGIN])
-    site.surveys.add(live_survey)
+    InterceptFactory(site=site, survey=live_survey)
     return site
 
 

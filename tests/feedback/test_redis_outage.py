@@ -20,7 +20,7 @@ from core.models import OutboxEvent
 from cxplatform.celery import app
 from feedback.models import Response
 from tests.conftest import wait_for
-from tests.factories import SiteFactory
+from tests.factories import InterceptFactory, SiteFactory
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 
@@ -96,7 +96,7 @@ def own_redis(tmp_path, settings):
 @pytest.mark.django_db(transaction=True)
 def test_responses_are_accepted_with_redis_down_and_followed_up_once_it_is_back(live_survey, own_redis):
     site = SiteFactory(organization=live_survey.organization, origins=["https://shop.example"])
-    site.surveys.add(live_survey)
+    InterceptFactory(site=site, survey=live_survey)
     own_redis.stop()
 
     ids = [str(uuid.uuid4()) for _ in range(20)]

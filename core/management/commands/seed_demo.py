@@ -11,11 +11,13 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from core.demo.seed import (
     demo_organization,
+    ensure_demo_website,
     read_password_file,
     reset_demo_password,
     seed_demo,
     write_password_file,
 )
+from core.demo.sites import DEMO_SITE_NAME
 from core.demo.world import DEMO_OWNER_EMAIL, DEMO_SLUG
 
 
@@ -53,6 +55,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"The demo organisation “{organization.name}” (/o/{DEMO_SLUG}/) already exists."
             )
+            if ensure_demo_website(organization):
+                self.stdout.write(f"Added the demo website “{DEMO_SITE_NAME}” with its surveys.")
             if read_password_file(password_file) is None:
                 self.stdout.write(
                     f"Its password file {password_file} is missing: "
