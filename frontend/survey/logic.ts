@@ -1,6 +1,6 @@
 // The browser's copy of surveys/definition/logic.py. Same semantics, checked against the same cases
 // (tests/surveys/logic_cases.json) and against random conditions by tests/surveys/test_logic_parity.py.
-// Kept small: the widget bundles it.
+// Kept small: the widget bundles it (and reuses isObj, empty and num).
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export interface Ctx { answers: Record<string, Json>; hidden: Record<string, Json>; meta: Record<string, Json>; }
@@ -10,11 +10,11 @@ type Definition = { questions?: Question[]; endings?: { key: string }[] };
 
 const MISSING = undefined;
 
-function isObj(v: unknown): v is Record<string, Json> {
+export function isObj(v: unknown): v is Record<string, Json> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function empty(v: unknown): boolean {
+export function empty(v: unknown): boolean {
   return v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length) ||
     (isObj(v) && !Object.keys(v).length);
 }
@@ -38,7 +38,7 @@ function isOther(v: unknown): boolean {
 // Python's float(): optional sign, digits, a point, an exponent; not "nan"/"inf".
 const NUMERIC = /^[+-]?(\d+(_\d+)*\.?(\d+(_\d+)*)?|\.\d+(_\d+)*)([eE][+-]?\d+(_\d+)*)?$/;
 
-function num(v: unknown): number | null {
+export function num(v: unknown): number | null {
   if (typeof v === "boolean") return null;
   if (typeof v === "number") return v;
   if (typeof v === "string") {
