@@ -5,7 +5,8 @@
 Each benchmark is a module ``bench/<name>.py`` with a ``run()`` function; it is run in its own process
 (``python -m bench.<name> --json``) and prints one JSON object: the machine, its set-up and its figures,
 each with its target and the reference measured in the same run. The part of docs/benchmarks.md between
-the two markers is replaced; the rest of the page is left as written.
+the two markers is rewritten, one section per benchmark: the sections of the benchmarks that ran are
+replaced, the others kept; the rest of the page is left as written.
 """
 
 from __future__ import annotations
@@ -58,46 +59,55 @@ def _value(figure: dict[str, Any]) -> str:
     return f"{number} {figure['unit']}".strip()
 
 
-def render(results: list[dict[str, Any]], when: dt.datetime) -> str:
-    machine = results[0]["machine"] if results else {}
+def render_one(result: dict[str, Any], when: dt.datetime) -> str:
+    machine = result.get("machine", {})
     lines = [
-        START,
+        f"### bench/{result['benchmark']}",
+        "",
         f"Measured on {when:%Y-%m-%d %H:%M} UTC by `make bench`. Machine: "
         + ", ".join(f"{key} {value}" for key, value in machine.items())
         + ".",
         "",
+        f"Set-up: {result['setup']}.",
+        "",
+        "| figure | measured | target | result | reference, same run |",
+        "|---|---|---|---|---|",
     ]
-    for result in results:
-        lines += [
-            f"### bench/{result['benchmark']}",
-            "",
-            f"Set-up: {result['setup']}.",
-            "",
-            "| figure | measured | target | result | reference, same run |",
-            "|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {f['name']} | {_value(f)} | {f['target']} | {_verdict(f['passed'])} | {f['reference']} |"
-            for f in result["figures"]
-        ]
-        rows = result.get("rows")
-        if rows:
-            lines += [
-                "",
-                "Rows counted in the database: " + ", ".join(f"{k} {v}" for k, v in rows.items()) + ".",
-            ]
-        lines.append("")
-    lines.append(END)
+    lines += [
+        f"| {f['name']} | {_value(f)} | {f['target']} | {_verdict(f['passed'])} | {f['reference']} |"
+        for f in result["figures"]
+    ]
+    rows = result.get("rows")
+    if rows:
+        lines += ["", "Rows counted in the database: " + ", ".join(f"{k} {v}" for k, v in rows.items()) + "."]
+    notes = result.get("notes")
+    if notes:
+        lines += ["", *notes]
+    lines.append("")
     return "\n".join(lines)
 
 
-def write(table: str) -> None:
+def _sections(block: str) -> dict[str, str]:
+    """The benchmark sections already on the page, by name (kept when only some benchmarks run)."""
+    sections: dict[str, str] = {}
+    for chunk in block.split("### bench/")[1:]:
+        name = chunk.split("\n", 1)[0].strip()
+        sections[name] = "### bench/" + chunk.rstrip("\n") + "\n"
+    return sections
+
+
+def write(results: list[dict[str, Any]], when: dt.datetime) -> str:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
     if START not in text or END not in text:
         text = text.rstrip("\n") + f"\n\n## Latest results\n\n{START}\n{END}\n"
     before, rest = text.split(START, 1)
-    after = rest.split(END, 1)[1]
+    block, after = rest.split(END, 1)
+    sections = _sections(block)
+    for result in results:
+        sections[result["benchmark"]] = render_one(result, when)
+    table = "\n".join([START, *(sections[name] for name in sorted(sections)), END])
     DOC.write_text(before + table + after, encoding="utf-8")
+    return table
 
 
 def main() -> None:
@@ -106,8 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     names = args.only or benchmarks()
     results = [run_one(name) for name in names]
-    table = render(results, dt.datetime.now(dt.UTC))
-    write(table)
+    table = write(results, dt.datetime.now(dt.UTC))
     print(table)
     missed = [f["name"] for r in results for f in r["figures"] if f["passed"] is False]
     if missed:
