@@ -120,7 +120,8 @@ function main(): void {
     // The renderer registers itself through this one private global.
     w.__cx = (r: Renderer): void => {
       render = r;
-      go();
+      // Drawing in a task of its own keeps it apart from compiling the renderer: no long task.
+      setTimeout(go);
     };
     const tag = el("script");
     tag.src = new URL("cx-survey.js?v=" + RENDERER_VERSION, script.src).href;

@@ -32,6 +32,11 @@ function render(h: Handoff): Shown {
   const on = (target: EventTarget, type: string, fn: (e: Event) => unknown): void =>
     target.addEventListener(type, safe(fn));
   const attr = (node: Element, name: string, value: string): void => node.setAttribute(name, value);
+  // Focus after the next frame: the layout it needs is then done by the browser's own rendering step,
+  // not added to the task that built the question (which keeps every task of the host page short).
+  const focus = (node: HTMLElement): void => {
+    requestAnimationFrame(() => setTimeout(safe(() => node.isConnected && node.focus())));
+  };
 
   // The focused element, looking into open shadow roots (the feedback button lives in one).
   let before = document.activeElement as HTMLElement | null;
@@ -188,7 +193,7 @@ function render(h: Handoff): Shown {
       e.preventDefault();
       next();
     });
-    (form.querySelector<HTMLElement>(":checked,input,textarea") || title).focus();
+    focus(form.querySelector<HTMLElement>(":checked,input,textarea") || title);
   }
 
   function finish(): void {
@@ -211,7 +216,7 @@ function render(h: Handoff): Shown {
     title.tabIndex = -1;
     el("p", body, "ds", text(end.text));
     live.textContent = title.textContent;
-    title.focus();
+    focus(title);
   }
 
   const start = nextStep(d, ctx, null);

@@ -365,8 +365,11 @@ def test_the_feedback_button_opens_its_survey_in_the_visitors_language(
         box = dialog.bounding_box()
         assert box is not None
         assert box["width"] >= 380
+        # Focus moves into the dialog (a scale's first radio), and back to the button on Escape.
+        expect(dialog.get_by_role("radio").first).to_be_focused()
         page.keyboard.press("Escape")
         expect(page.locator(SURVEY_HOST).get_by_role("dialog")).to_have_count(0)
+        expect(button).to_be_focused()
         assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()
