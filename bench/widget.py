@@ -14,6 +14,8 @@ What it does, on loopback only, bounded in time, stopping by itself:
    - the reference: the same page without the snippet;
    - the page with the snippet and no survey due: only the loader and the configuration may load;
    - the page with the snippet and a survey due at once: the survey opens and one question is answered.
+   Each page view is repeated five times in a fresh browser context; the median run's longest task
+   counts (the worst run's is shown next to it, and the page without the widget is measured alike).
    Figures: the longest task (target: none over 50 ms), the cumulative layout shift (target: 0) and the
    requests made to the platform.
 """
@@ -48,11 +50,12 @@ BUDGET_BYTES = 10 * 1024
 LONG_TASK_MS = 50.0
 CPU_SLOWDOWN = 4
 KEY = "cx_pk_benchwidget"
+REPEATS = 5
 
 OBSERVERS = """
 window.__perf = { longtasks: [], shift: 0 };
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) window.__perf.longtasks.push(entry.duration);
+  for (const entry of list.getEntries()) window.__perf.longtasks.push([Math.round(entry.startTime), entry.duration]);
 }).observe({ type: "longtask", buffered: true });
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__perf.shift += entry.value;
@@ -130,22 +133,53 @@ def measure(browser: Any, url: str, api: str, *, act: Any = None) -> dict[str, A
         act(page)
     page.wait_for_timeout(1500)
     perf = page.evaluate("window.__perf")
+    marks = page.evaluate(
+        "performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])"
+    )
+    log(f"{url}: long tasks [start ms, duration ms] {perf['longtasks']}, marks {marks}")
     context.close()
     platform = [u.split("?")[0].removeprefix(api) for u in requested if u.startswith(api)]
     return {
-        "longest": max(perf["longtasks"], default=0.0),
+        "longest": max((duration for _, duration in perf["longtasks"]), default=0.0),
         "tasks": perf["longtasks"],
         "shift": perf["shift"],
         "platform": platform,
     }
 
 
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median run's longest task (the machine is a shared VM: single runs catch its hiccups, on the
+    page without the widget too), the worst run's, and the worst layout shift."""
+    longest = sorted(run["longest"] for run in runs)
+    return {
+        "longest": longest[len(longest) // 2],
+        "worst": longest[-1],
+        "shift": max(run["shift"] for run in runs),
+        "platform": runs[-1]["platform"],
+    }
+
+
+SHADOW = "document.querySelector('#cx-widget-host')?.shadowRoot"
+
+
+def _until(page: Any, expression: str) -> None:
+    # Plain evaluations, not Playwright locators: a locator injects Playwright's own large script into
+    # the page, whose compilation would show up as a long task of the host page.
+    for _ in range(100):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise RuntimeError(f"bench/widget: timed out waiting for {expression}")
+
+
 def answer_first_question(page: Any) -> None:
-    page.evaluate("window.cx('track', 'bench')")
-    dialog = page.locator("#cx-widget-host").get_by_role("dialog")
-    dialog.wait_for(state="visible", timeout=10_000)
-    dialog.get_by_role("radio", name="9", exact=True).check()
-    dialog.get_by_role("textbox").wait_for(state="visible", timeout=10_000)
+    """Open the survey through the JavaScript API, answer the NPS question, reach the next one."""
+    page.evaluate("performance.mark('track'); window.cx('track', 'bench')")
+    _until(page, f"!!{SHADOW}?.querySelector('[role=dialog] input[value=\"9\"]')")
+    page.evaluate(f"performance.mark('shown'); {SHADOW}.querySelector('input[value=\"9\"]').click()")
+    page.evaluate(f"{SHADOW}.querySelector('.n button').click()")
+    _until(page, f"!!{SHADOW}?.querySelector('[data-cx-q=why]')")
+    page.evaluate("performance.mark('answered')")
 
 
 def run() -> dict[str, object]:
@@ -189,9 +223,15 @@ def run() -> dict[str, object]:
                     executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
                 )
                 measure(browser, running.page("/warm"), api)  # warm the server's caches and the code paths
-                bare = measure(browser, bare_url, api)
-                idle = measure(browser, running.page("/idle"), api)
-                shown = measure(browser, running.page("/survey"), api, act=answer_first_question)
+                # Each page view REPEATS times: the median of the longest tasks counts, the worst is shown.
+                bare = summary([measure(browser, bare_url, api) for _ in range(REPEATS)])
+                idle = summary([measure(browser, running.page("/idle"), api) for _ in range(REPEATS)])
+                shown = summary(
+                    [
+                        measure(browser, running.page("/survey"), api, act=answer_first_question)
+                        for _ in range(REPEATS)
+                    ]
+                )
                 browser.close()
     connection.close()
     flush_redis(redis_url)
@@ -206,12 +246,12 @@ def run() -> dict[str, object]:
                reference="Formbricks core 9.9 KB + renderer 272 KB"),
         Figure("Everything a page downloads to show a survey, gzipped", total, "bytes", f"≤ {BUDGET_BYTES:,}",
                total <= BUDGET_BYTES, "PostHog 122 KB core + 48.7 KB surveys"),
-        Figure(f"Longest task on the host page at {CPU_SLOWDOWN}x CPU slowdown, no survey due", round(idle["longest"], 1),
-               "ms", f"≤ {LONG_TASK_MS:.0f} ms", idle["longest"] <= LONG_TASK_MS,
-               f"same page without the widget: {bare['longest']:.0f} ms"),
-        Figure(f"Longest task at {CPU_SLOWDOWN}x CPU slowdown, survey opened and answered", round(shown["longest"], 1),
-               "ms", f"≤ {LONG_TASK_MS:.0f} ms", shown["longest"] <= LONG_TASK_MS,
-               f"same page without the widget: {bare['longest']:.0f} ms"),
+        Figure(f"Longest task at {CPU_SLOWDOWN}x CPU slowdown, no survey due (median of {REPEATS})",
+               round(idle["longest"], 1), "ms", f"≤ {LONG_TASK_MS:.0f} ms", idle["longest"] <= LONG_TASK_MS,
+               f"worst run {idle['worst']:.0f} ms; without the widget: median {bare['longest']:.0f} ms, worst {bare['worst']:.0f} ms"),
+        Figure(f"Longest task at {CPU_SLOWDOWN}x CPU slowdown, survey opened and answered (median of {REPEATS})",
+               round(shown["longest"], 1), "ms", f"≤ {LONG_TASK_MS:.0f} ms", shown["longest"] <= LONG_TASK_MS,
+               f"worst run {shown['worst']:.0f} ms; without the widget: median {bare['longest']:.0f} ms, worst {bare['worst']:.0f} ms"),
         Figure("Cumulative layout shift, survey opened and answered", round(shown["shift"] + idle["shift"], 4), "",
                "0", shown["shift"] + idle["shift"] == 0, f"same page without the widget: {bare['shift']:g}"),
         Figure("Platform requests with no survey due, beyond loader and config", len(idle_extra), "requests", "0",
@@ -223,13 +263,17 @@ def run() -> dict[str, object]:
         "setup": (
             f"gzip -9 of the built files; gunicorn (DEBUG off) and a third-party page with a strict CSP on "
             f"loopback; headless Chromium at {CPU_SLOWDOWN}x CPU slowdown with longtask and layout-shift "
-            "PerformanceObservers installed before any script"
+            f"PerformanceObservers installed before any script; each page view {REPEATS} times, the median counts"
         ),
         "notes": [
             "Platform requests with a survey due: " + ", ".join(f"`{p}`" for p in shown["platform"]) + "."
         ],
         "figures": [asdict(figure) for figure in figures],
     }
+
+
+def log(message: str) -> None:
+    print(f"[bench/widget] {message}", file=sys.stderr, flush=True)
 
 
 def main() -> None:
