@@ -18,37 +18,22 @@ from typing import Any
 
 import pytest
 from django.utils import translation
+from django.utils.translation import ngettext
 
 from feedback.services.submit import choose_language
 from surveys.definition.answers import AnswerError, validate_answer
 from surveys.definition.logic import Context
 from surveys.definition.piping import pipe
+from widgets.config import PLURALS, widget_strings
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The config's strings (docs/widget.md), in English.
-MESSAGES = {
-    "required": "Please answer this question.",
-    "scale": "Please choose a number from {low} to {high}.",
-    "choose_one": "Please choose one of the options.",
-    "choose_many": "Please choose one or more options.",
-    "other_text": "Please tell us what “other” means for you.",
-    "type": "Please type your answer.",
-    "email": "Please enter a valid email address.",
-    "number": "Please enter a number.",
-    "phone": "Please enter a valid phone number.",
-    "yes_no": "Please answer yes or no.",
-}
-PLURALS = {
-    "max_chars": ("Please keep it under {n} character.", "Please keep it under {n} characters."),
-    "min_chars": ("Please write at least {n} character.", "Please write at least {n} characters."),
-    "min_selected": ("Please choose at least {n} option.", "Please choose at least {n} options."),
-    "max_selected": ("Please choose at most {n} option.", "Please choose at most {n} options."),
-}
+# The config's strings in English, as the server renders them for the widget.
+EN = widget_strings(["en"], [])["en"]
 # Server messages for states the widget's inputs cannot produce; it shows the generic one for them.
 GENERIC = {
-    "Please choose each option once.": MESSAGES["choose_many"],
-    "Please choose from the options shown.": MESSAGES["choose_many"],
+    "Please choose each option once.": EN["choose_many"],
+    "Please choose from the options shown.": EN["choose_many"],
 }
 
 
@@ -70,10 +55,10 @@ def widget_message(result: dict[str, Any]) -> str:
     head, _, number = key.partition(".")
     if head in PLURALS:
         assert params == {"n": int(number)}
-        template = PLURALS[head][0 if int(number) == 1 else 1]
-    else:
-        template = MESSAGES[key]
-    return template.format(**params)
+        singular, plural, name = PLURALS[head]
+        with translation.override("en"):
+            return ngettext(singular, plural, int(number)) % {name: int(number)}
+    return EN[key].format(**params)
 
 
 def server(question: dict[str, Any], value: Any) -> dict[str, Any]:
