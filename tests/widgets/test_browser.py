@@ -144,3 +144,33 @@ def test_removing_a_member_asks_first(
     agent_row.get_by_role("button", name="Remove").click()
     expect(page.get_by_text("is removed from the organisation.")).to_be_visible()
     assert Membership.all_orgs.filter(user__email="agent@acme.test").count() == 0
+
+
+def test_the_pages_of_a_websites_surveys_are_accessible_with_and_without_errors(
+    page: Page,
+    live_server: Any,
+    login: Login,
+    axe: Axe,
+    browser_issues: BrowserIssues,
+    admin_member: Membership,
+) -> None:
+    site = Site.all_orgs.get(name="Shop")
+    intercept = factories.InterceptFactory(site=site, survey__name="Checkout NPS")
+    login(page, live_server, admin_member.user)
+    base = f"/o/acme/sites/{site.pk}"
+    violations = {}
+
+    for path in [f"{base}/", f"{base}/surveys/new/", f"{base}/surveys/{intercept.pk}/", f"{base}/button/"]:
+        page.goto(path)
+        violations[path] = axe(page)
+    # The form again with errors next to its fields: nothing typed is lost.
+    page.goto(f"{base}/surveys/{intercept.pk}/")
+    page.get_by_label("Trigger").select_option("time_on_page")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    expect(page.get_by_label("Trigger")).to_have_value("time_on_page")
+    violations["form with errors"] = axe(page)
+
+    assert {path: found for path, found in violations.items() if found} == {}
+    assert browser_issues.csp_violations == []
+    assert browser_issues.page_errors == []
