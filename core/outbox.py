@@ -1,7 +1,7 @@
 """The transactional outbox: follow-up work that must not be lost.
 
-``outbox_record`` writes an event in the caller's transaction and, once that transaction commits,
-hands it to Celery. If the broker is unreachable the request still succeeds: the event waits in
+``outbox_record_many`` writes events in the caller's transaction and, once that transaction commits,
+hands them to Celery. If the broker is unreachable the request still succeeds: the events wait in
 PostgreSQL and ``outbox_sweep`` (run by beat) hands it over when the broker is back. A worker runs
 ``outbox_process``, which claims the event and calls every handler registered for its topic.
 Handlers must be idempotent: an event may be delivered more than once (a sweep racing a slow worker,
@@ -96,31 +96,40 @@ def _pending_for_current_transaction() -> _PendingDispatch:
     return pending
 
 
-def outbox_record(*, organization_id: int, topic: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Record follow-up work inside the current transaction; it is relayed after commit.
+def outbox_record_many(
+    *, organization_id: int, events: list[tuple[str, dict[str, Any]]]
+) -> list[OutboxEvent]:
+    """Record several events (topic, payload) in one INSERT inside the current transaction.
 
-    The event is written already marked as handed over, since the relay runs right after commit: that
+    The events are written already marked as handed over, since the relay runs right after commit: that
     saves an UPDATE per event on the ingestion path. If the hand-off fails the mark is cleared, and if
-    the process dies before it, the sweeper re-sends the unprocessed event after REDISPATCH_AFTER.
+    the process dies before it, the sweeper re-sends the unprocessed events after REDISPATCH_AFTER.
     """
-    event = OutboxEvent.all_orgs.create(
-        organization_id=organization_id,
-        topic=topic,
-        payload=payload,
-        dispatched_at=timezone.now(),
-        dispatch_count=1,
+    now = timezone.now()
+    rows = OutboxEvent.all_orgs.bulk_create(
+        [
+            OutboxEvent(
+                organization_id=organization_id,
+                topic=topic,
+                payload=payload,
+                dispatched_at=now,
+                dispatch_count=1,
+            )
+            for topic, payload in events
+        ]
     )
+    ids = [row.pk for row in rows]
     if transaction.get_connection().in_atomic_block:
-        _pending_for_current_transaction().ids.append(event.pk)
+        _pending_for_current_transaction().ids.extend(ids)
     else:
-        dispatch([event.pk], recorded=True)
-    return event
+        dispatch(ids, recorded=True)
+    return rows
 
 
 def dispatch(event_ids: list[int], *, recorded: bool = False) -> int:
     """Hand events to the broker. Never raises: what cannot be sent now is left to the sweeper.
 
-    ``recorded``: the events were written already marked as dispatched (by ``outbox_record``); only a
+    ``recorded``: the events were written already marked as dispatched (by ``outbox_record_many``); only a
     failure needs writing then, to clear the mark so that the sweeper picks them up soon.
     """
     if not event_ids:

@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.outbox import outbox_record
+from core.outbox import outbox_record_many
 from feedback.models import Contact, Response
 from surveys.definition import AnswerError, Context, validate_answer, walk
 from surveys.definition.types import QUESTION_TYPES
@@ -174,41 +175,29 @@ def response_submit(
     now = now or timezone.now()
     organization_id = survey.organization_id
     submission = _Submission(answers, finished, language, hidden_fields, meta, contact, now)
+    reason = survey_unavailable_reason(survey, now=now)
+    invalid: SubmissionInvalid | None = None
+    if reason is None:
+        # Most submissions start a response: try the INSERT first, one statement, no lookup before it.
+        fresh = _new_response(survey, client_id, channel, language, now)
+        try:
+            submission.apply_to(fresh, version_definition(fresh.survey_version_id))
+        except SubmissionInvalid as exc:
+            invalid = exc  # maybe the rest of a response already stored; decided below
+        else:
+            if _insert_unless_exists(fresh):
+                record_response_events(response=fresh, created=True, finished=finished)
+                return SubmitResult(response=fresh, created=True, changed=True)
     response = (
         Response.all_orgs.select_for_update()
         .filter(organization_id=organization_id, client_id=client_id)
         .first()
     )
     if response is None:
-        reason = survey_unavailable_reason(survey, now=now)
         if reason is not None:
             raise SurveyUnavailable(reason)
-        version_id = survey.current_version_id
-        assert version_id is not None  # survey_unavailable_reason checked it
-        definition = version_definition(version_id)
-        fresh = Response(
-            organization_id=organization_id,
-            client_id=client_id,
-            survey=survey,
-            survey_version_id=version_id,
-            touchpoint_id=survey.touchpoint_id,
-            channel=channel,
-            language=choose_language(definition, language),
-            started_at=now,
-            received_at=now,
-        )
-        submission.apply_to(fresh, definition)
-        try:
-            # One INSERT for a new response; the unique constraint settles a concurrent duplicate.
-            with transaction.atomic():
-                fresh.save(force_insert=True)
-        except IntegrityError:
-            response = Response.all_orgs.select_for_update().get(
-                organization_id=organization_id, client_id=client_id
-            )
-        else:
-            record_response_events(response=fresh, created=True, finished=finished)
-            return SubmitResult(response=fresh, created=True, changed=True)
+        assert invalid is not None  # a valid new response was inserted above, or exists now
+        raise invalid
     if response.survey_id != survey.pk:
         raise SubmissionInvalid({"id": [_("This response id belongs to another survey.")]})
     if response.finished_at is not None:
@@ -218,6 +207,46 @@ def response_submit(
     response.save()
     record_response_events(response=response, created=False, finished=finished)
     return SubmitResult(response=response, created=False, changed=True)
+
+
+def _new_response(
+    survey: Survey, client_id: uuid.UUID, channel: str, language: str | None, now: datetime
+) -> Response:
+    version_id = survey.current_version_id
+    assert version_id is not None  # survey_unavailable_reason checked it
+    return Response(
+        organization_id=survey.organization_id,
+        client_id=client_id,
+        survey=survey,
+        survey_version_id=version_id,
+        touchpoint_id=survey.touchpoint_id,
+        channel=channel,
+        language=choose_language(version_definition(version_id), language),
+        started_at=now,
+        received_at=now,
+    )
+
+
+_INSERT_FIELDS = [
+    field for field in Response._meta.local_concrete_fields if field is not Response._meta.auto_field
+]
+
+
+def _insert_unless_exists(response: Response) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: True and ``response.pk`` set when it was stored;
+    False when a response with its client id (or external id) exists, stored by an earlier or a
+    concurrent request. One round trip, and no savepoint: a conflict is not an error."""
+    rows = Response.all_orgs._insert(  # type: ignore[attr-defined]
+        [response],
+        fields=_INSERT_FIELDS,
+        returning_fields=[Response._meta.pk],
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not rows or rows[0] is None:
+        return False
+    response.pk = rows[0][0]
+    response._state.adding = False
+    return True
 
 
 @dataclass(frozen=True)
@@ -267,7 +296,8 @@ class _Submission:
 def record_response_events(*, response: Response, created: bool, finished: bool) -> None:
     """Outbox events for the follow-up work (alerts, rollups, webhooks), in the same transaction."""
     payload = {"response_id": response.pk}
-    if created:
-        outbox_record(organization_id=response.organization_id, topic="response.created", payload=payload)
-    if finished:
-        outbox_record(organization_id=response.organization_id, topic="response.finished", payload=payload)
+    topics = [topic for topic, due in (("response.created", created), ("response.finished", finished)) if due]
+    if topics:
+        outbox_record_many(
+            organization_id=response.organization_id, events=[(topic, payload) for topic in topics]
+        )

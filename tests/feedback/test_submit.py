@@ -1,8 +1,10 @@
+import re
 import threading
 import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from feedback.models import Response
 from feedback.services import SubmissionInvalid, SurveyUnavailable, response_submit
@@ -160,3 +162,38 @@ def test_concurrent_duplicates_create_one_response(live_survey):
 
     assert sorted(outcomes) == [False] * 7 + [True]
     assert Response.all_orgs.filter(client_id=client_id).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_new_response_is_one_insert_and_its_outbox_rows(live_survey):
+    """The hot path of every channel: no lookup before the INSERT, no savepoint around it."""
+    submit(live_survey, uuid.uuid4(), {"nps": 9})  # warms the per-process version cache
+
+    with CaptureQueriesContext(connection) as captured:
+        result = submit(live_survey, uuid.uuid4(), {"nps": 9}, finished=True)
+
+    statements = [
+        re.sub(r'"s\w+_x\d+"', "<name>", " ".join(query["sql"].split()[:3]))
+        for query in captured.captured_queries
+    ]
+    assert result.created is True
+    # The savepoint is the service's own transaction, nested in the test's; in production it is the
+    # transaction itself (BEGIN and COMMIT).
+    assert statements == [
+        "SAVEPOINT <name>",
+        'INSERT INTO "feedback_response"',
+        'INSERT INTO "core_outboxevent"',
+        "RELEASE SAVEPOINT <name>",
+    ]
+
+
+@pytest.mark.django_db
+def test_finishing_with_only_the_last_answer_continues_the_stored_response(live_survey):
+    """Alone, the last answer would not make a valid new response (the required score is missing);
+    with the stored part it does."""
+    client_id = uuid.uuid4()
+    submit(live_survey, client_id, {"nps": 2})
+
+    result = submit(live_survey, client_id, {"why": "Late"}, finished=True)
+
+    assert (result.created, result.response.answers) == (False, {"nps": 2, "why": "Late"})
