@@ -152,7 +152,7 @@ class PublicConfigView(APIView):
     )
     def get(self, request: Request, site_key: str) -> HttpResponseBase:
         address = client_ip(request._request)
-        decision = check_all([("public-ip", address, Rate.parse(settings.RATE_LIMIT_CLIENT_IP))])
+        decision = check_all([("public-config-ip", address, Rate.parse(settings.RATE_LIMIT_CONFIG_IP))])
         if not decision.allowed:
             return Refused(
                 status.HTTP_429_TOO_MANY_REQUESTS,

@@ -4,6 +4,8 @@ from core.env import env_int, env_rate
 RATE_LIMIT_PUBLIC_KEY = env_rate("RATE_LIMIT_PUBLIC_KEY", "6000/60")
 RATE_LIMIT_SECRET_KEY = env_rate("RATE_LIMIT_SECRET_KEY", "6000/60")
 RATE_LIMIT_CLIENT_IP = env_rate("RATE_LIMIT_CLIENT_IP", "120/60")
+# The widget config is read on every page view: its own, wider per-address limit.
+RATE_LIMIT_CONFIG_IP = env_rate("RATE_LIMIT_CONFIG_IP", "600/60")
 # The largest response body and batch the API accepts, in bytes.
 INGEST_MAX_RESPONSE_BYTES = env_int("INGEST_MAX_RESPONSE_BYTES", 64 * 1024, minimum=1024)
 INGEST_MAX_BATCH_BYTES = env_int("INGEST_MAX_BATCH_BYTES", 1024 * 1024, minimum=1024)

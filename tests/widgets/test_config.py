@@ -329,8 +329,10 @@ def test_unknown_revoked_and_malformed_keys_answer_the_same_404(site, organizati
     assert Site.all_orgs.filter(last_seen_at__isnull=False).count() == 0
 
 
-@override_settings(RATE_LIMIT_CLIENT_IP="2/60")
+@override_settings(RATE_LIMIT_CONFIG_IP="2/60", RATE_LIMIT_CLIENT_IP="1/60")
 def test_too_many_loads_from_one_address_answer_429_with_retry_after(site):
+    """Config loads have a limit of their own (RATE_LIMIT_CONFIG_IP): here a stricter answers' limit
+    does not hold them back."""
     answers = [get_config(site.public_key, REMOTE_ADDR="203.0.113.9", HTTP_ORIGIN=ORIGIN) for _ in range(3)]
     elsewhere = get_config(site.public_key, REMOTE_ADDR="203.0.113.10")
 
