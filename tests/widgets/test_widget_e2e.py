@@ -9,7 +9,7 @@ critical violation in the open widget.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,15 +22,12 @@ from surveys.models import Survey
 from surveys.services import survey_create, survey_publish
 from tests import factories
 from tests.browser.conftest import CSP_RECORDER, BrowserIssues
+from tests.widgets.conftest import BUTTON_HOST, KEY, SURVEY_HOST
 from tests.widgets.host_site import HostSite, serve
 from widgets.models import Site
 from widgets.services import intercept_create, site_set_button
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-KEY = "cx_pk_hostsitetest"
-SURVEY_HOST = "#cx-widget-host"
-BUTTON_HOST = "#cx-button-host"
 
 NPS_DEFINITION: dict[str, Any] = {
     "schema": 1,
@@ -59,19 +56,6 @@ NPS_DEFINITION: dict[str, Any] = {
     "theme": {"brand_color": "#0b5cad", "mode": "light", "logo_url": ""},
     "settings": {"layout": "one_per_screen", "progress": True},
 }
-
-
-@pytest.fixture
-def manager_member(organization: Any, make_member: Callable[..., Membership]) -> Membership:
-    return make_member(organization, role="owner")
-
-
-@pytest.fixture
-def host(live_server: Any, organization: Any) -> Iterator[HostSite]:
-    site = HostSite(api=live_server.url, key=KEY)
-    for running in serve(site):
-        factories.SiteFactory(organization=organization, name="Shop", public_key=KEY, origins=[running.url])
-        yield running
 
 
 def _survey(organization: Any, member: Membership, definition: dict[str, Any], name: str = "NPS") -> Survey:
