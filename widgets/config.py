@@ -143,12 +143,14 @@ def site_config(*, site: Site) -> dict[str, Any]:
         for language in state.definition.get("languages") or [state.definition.get("base_language", "en")]:
             if language not in languages:
                 languages.append(language)
-    button = None
-    if site.button_survey_id is not None and any(
-        s.intercept.survey_id == site.button_survey_id for s in listed
-    ):
-        survey = next(s.intercept.survey for s in listed if s.intercept.survey_id == site.button_survey_id)
-        button = {"survey": survey.public_id, "label": site.button_label or None, "side": site.button_side}
+    opened = next(
+        (s.intercept.survey for s in listed if s.intercept.survey_id == site.button_survey_id), None
+    )
+    button = (
+        None
+        if opened is None
+        else {"survey": opened.public_id, "label": site.button_label or None, "side": site.button_side}
+    )
     return {
         "v": CONFIG_VERSION,
         "cooldown_days": site.cooldown_days,
