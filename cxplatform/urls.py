@@ -9,6 +9,7 @@ from dashboards.views import OrgHomeView
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("feedback.api.urls")),
+    path("", include("tickets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
 ]
@@ -20,6 +21,8 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("surveys/", include("surveys.urls")),
     path("feedback/", include("feedback.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("settings/sla/", include("tickets.urls_sla")),
 ]
 
 handler429 = "accounts.adapters.too_many_requests"

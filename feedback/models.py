@@ -175,3 +175,34 @@ class ImportJob(TenantModel):
     @property
     def percent(self) -> int:
         return min(100, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0
+
+
+# Alert models live with their code; importing them here makes them part of the feedback app.
+from feedback.alerts.models import (  # noqa: E402
+    AlertChannel,
+    AlertDelivery,
+    AlertDeliveryStatus,
+    AlertDigestEntry,
+    AlertMatch,
+    AlertRule,
+    CooldownScope,
+    DigestFrequency,
+    MatchOutcome,
+)
+
+__all__ = [
+    "AlertChannel",
+    "AlertDelivery",
+    "AlertDeliveryStatus",
+    "AlertDigestEntry",
+    "AlertMatch",
+    "AlertRule",
+    "Channel",
+    "Contact",
+    "CooldownScope",
+    "DigestFrequency",
+    "ImportJob",
+    "ImportStatus",
+    "MatchOutcome",
+    "Response",
+]

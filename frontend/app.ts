@@ -1,6 +1,8 @@
 // The app's only script: htmx for in-place updates plus a few progressive enhancements.
 // Everything works without it; no inline handlers, so it runs under the strict CSP.
 import "htmx.org";
+import "./conditions/editor";
+import "./queue/queue";
 
 function onReady(fn: () => void): void {
   if (document.readyState !== "loading") fn();

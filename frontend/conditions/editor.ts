@@ -1,0 +1,2 @@
+// The alert/routing condition editor (owner: conditions helper).
+export {};

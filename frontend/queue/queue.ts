@@ -1,0 +1,2 @@
+// The ticket queue: selection, bulk actions, keyboard shortcuts (owner: queue UI helper).
+export {};
