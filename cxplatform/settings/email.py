@@ -34,3 +34,9 @@ elif _email.scheme == "file":
     EMAIL_FILE_PATH = _email.path
 else:  # pragma: no cover - env_url already restricts the schemes
     raise ImproperlyConfigured(f"Environment variable EMAIL_URL has an unsupported scheme: {_email.scheme}")
+
+# Customers' replies to ticket emails go to reply+<ticket token>@INBOUND_EMAIL_DOMAIN; the mail relay for
+# that domain posts each raw message to /api/v1/inbound/email with this secret as a bearer token.
+# An empty secret switches the endpoint off.
+INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "localhost")
+INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET", "")

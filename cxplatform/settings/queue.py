@@ -35,4 +35,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env_int("OUTBOX_SWEEP_SECONDS", 10, minimum=1)},
     # Queues due webhook retries and takes back deliveries whose worker died.
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30},
+    # Raises SLA warnings, breaches and escalations that are due (each exactly once).
+    "sla-scan": {"task": "tickets.sla_scan", "schedule": env_int("SLA_SCAN_SECONDS", 15, minimum=1)},
+    # Queues due alert deliveries (retries, the end of quiet hours) and takes back those of dead workers.
+    "alerts-sweep": {"task": "alerts.sweep", "schedule": 15},
+    # Sends hourly and daily alert digests that are due.
+    "alerts-digests": {"task": "alerts.digests", "schedule": 60},
+    # Re-sends ticket replies and notification emails whose task was lost.
+    "tickets-email-sweep": {"task": "tickets.email_sweep", "schedule": 60},
 }
