@@ -245,6 +245,17 @@ def test_a_first_answer_in_the_link_is_saved_and_the_respondent_moves_on(client,
     assert "Question 2 of 2" in text_of(next_page)
 
 
+@pytest.mark.parametrize(
+    ("token", "stored"),
+    [("Ab3_dE9-xY7zQ1w2", "Ab3_dE9-xY7zQ1w2"), ("short", None), ("has spaces in it at all", None)],
+)
+def test_a_follow_up_token_in_the_link_is_kept_with_the_response(client, live_survey, token, stored):
+    client.get(start_url(live_survey) + f"?nps=8&followup={token}")
+
+    [response] = responses(live_survey)
+    assert response.meta.get("followup") == stored
+
+
 @pytest.mark.parametrize("value", ["11", "nine", "", "9.5", "-1"])
 def test_a_first_answer_that_does_not_fit_is_ignored(client, live_survey, value):
     page = client.get(start_url(live_survey) + f"?nps={value}")

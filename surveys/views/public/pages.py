@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +12,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from feedback.models import Channel
 from feedback.services import (
     SubmissionInvalid,
     SurveyUnavailable,
@@ -24,20 +22,10 @@ from surveys.definition.piping import localized
 from surveys.models import Survey
 from surveys.views.public.present import _present, _switcher, _theme
 from surveys.views.public.reading import _answerable, _check, _from_link, _read
-from surveys.views.public.visit import Visit, _language, _offered, _scrub
+from surveys.views.public.visit import COOKIE, Visit, _language, _offered, _scrub
 
-COOKIE = "cx_response"
 COOKIE_AGE = 30 * 24 * 3600
-DEFAULT_BRAND = "#0b5cad"
-META_KEYS = ("channel", "source", "referrer", "device", "url", "locale")
-SOURCE_CHANNELS = {"email": Channel.EMAIL, "sms": Channel.SMS}
 UNAVAILABLE_STATUS = {"draft": 404, "closed": 410}
-SCALE_TYPES = ("nps", "csat", "ces", "rating")
-_TAG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_TABLET = re.compile(r"ipad|tablet|playbook|silk|kindle|android(?!.*mobi)", re.IGNORECASE)
-_MOBILE = re.compile(r"mobi|iphone|ipod|android|windows phone|opera mini|blackberry", re.IGNORECASE)
-FACES = ("😠", "🙁", "😐", "🙂", "😀")
 
 Values = Mapping[str, Any]
 

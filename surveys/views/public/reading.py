@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from feedback.models import Channel
 from surveys.definition import AnswerError, validate_answer
 from surveys.definition.types import QUESTION_TYPES
 
-COOKIE = "cx_response"
-COOKIE_AGE = 30 * 24 * 3600
-DEFAULT_BRAND = "#0b5cad"
-META_KEYS = ("channel", "source", "referrer", "device", "url", "locale")
-SOURCE_CHANNELS = {"email": Channel.EMAIL, "sms": Channel.SMS}
-UNAVAILABLE_STATUS = {"draft": 404, "closed": 410}
 SCALE_TYPES = ("nps", "csat", "ces", "rating")
-_TAG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_TABLET = re.compile(r"ipad|tablet|playbook|silk|kindle|android(?!.*mobi)", re.IGNORECASE)
-_MOBILE = re.compile(r"mobi|iphone|ipod|android|windows phone|opera mini|blackberry", re.IGNORECASE)
-FACES = ("😠", "🙁", "😐", "🙂", "😀")
 
 
 def _int_or_text(raw: str) -> int | str:

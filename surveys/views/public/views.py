@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar, cast
 
@@ -13,7 +12,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.tenancy import organization_context
-from feedback.models import Channel
 from feedback.services import (
     SurveyUnavailable,
     survey_unavailable_reason,
@@ -34,19 +32,6 @@ from surveys.views.public.pages import (
     _unavailable,
 )
 from surveys.views.public.visit import Visit, _visit
-
-COOKIE = "cx_response"
-COOKIE_AGE = 30 * 24 * 3600
-DEFAULT_BRAND = "#0b5cad"
-META_KEYS = ("channel", "source", "referrer", "device", "url", "locale")
-SOURCE_CHANNELS = {"email": Channel.EMAIL, "sms": Channel.SMS}
-UNAVAILABLE_STATUS = {"draft": 404, "closed": 410}
-SCALE_TYPES = ("nps", "csat", "ces", "rating")
-_TAG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_TABLET = re.compile(r"ipad|tablet|playbook|silk|kindle|android(?!.*mobi)", re.IGNORECASE)
-_MOBILE = re.compile(r"mobi|iphone|ipod|android|windows phone|opera mini|blackberry", re.IGNORECASE)
-FACES = ("😠", "🙁", "😐", "🙂", "😀")
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 

@@ -24,17 +24,13 @@ from surveys.definition.piping import localized
 from surveys.models import Survey
 
 COOKIE = "cx_response"
-COOKIE_AGE = 30 * 24 * 3600
-DEFAULT_BRAND = "#0b5cad"
-META_KEYS = ("channel", "source", "referrer", "device", "url", "locale")
+# "followup": the token of the ticket whose follow-up survey this is (tickets.services.followup).
+META_KEYS = ("channel", "source", "referrer", "device", "url", "locale", "followup")
 SOURCE_CHANNELS = {"email": Channel.EMAIL, "sms": Channel.SMS}
-UNAVAILABLE_STATUS = {"draft": 404, "closed": 410}
-SCALE_TYPES = ("nps", "csat", "ces", "rating")
 _TAG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 _TABLET = re.compile(r"ipad|tablet|playbook|silk|kindle|android(?!.*mobi)", re.IGNORECASE)
 _MOBILE = re.compile(r"mobi|iphone|ipod|android|windows phone|opera mini|blackberry", re.IGNORECASE)
-FACES = ("😠", "🙁", "😐", "🙂", "😀")
 
 Values = Mapping[str, Any]
 
@@ -154,6 +150,9 @@ def _state_from_link(request: HttpRequest, definition: Mapping[str, Any]) -> Sta
     }
     if _TAG.match(source):
         meta["source"] = source
+    followup = query.get("followup", "")
+    if _TOKEN.match(followup):
+        meta["followup"] = followup
     referrer = request.headers.get("Referer", "")
     # Our own pages (the language switcher) are not where the respondent came from.
     if referrer and urlsplit(referrer).netloc != request.get_host():
