@@ -154,9 +154,11 @@ def live_survey(organization, manager, definition):
 # --- a real Celery worker, for flows that cross the queue -------------------------------------------
 
 
-@pytest.fixture
-def celery_worker(transactional_db: Any) -> Iterator[subprocess.Popen[bytes]]:
-    """A real worker process on the test broker and the test database (use with transaction=True)."""
+def spawn_celery_worker(extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a real worker process on the test broker and the test database (for transaction=True tests).
+
+    Its own process group, so that a test can kill it (and only it) with SIGKILL.
+    """
     from django.conf import settings
     from django.db import connection
 
@@ -165,8 +167,9 @@ def celery_worker(transactional_db: Any) -> Iterator[subprocess.Popen[bytes]]:
         "DJANGO_SETTINGS_MODULE": "cxplatform.settings.test",
         "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
         "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
+        **(extra_env or {}),
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -185,13 +188,35 @@ def celery_worker(transactional_db: Any) -> Iterator[subprocess.Popen[bytes]]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
-    yield process
+
+
+def stop_celery_worker(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker_env() -> dict[str, str]:
+    """Extra environment for the ``celery_worker`` process; override in a test module to add to it."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker(
+    transactional_db: Any, celery_worker_env: dict[str, str]
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real worker process on the test broker and the test database (use with transaction=True)."""
+    process = spawn_celery_worker(celery_worker_env)
+    yield process
+    stop_celery_worker(process)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
