@@ -177,7 +177,10 @@ class RootCause(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("organization", "parent", Lower("name"), name="rootcause_name_unique"),
+            # NULLS NOT DISTINCT: two top-level causes with one name are duplicates too.
+            models.UniqueConstraint(
+                "organization", "parent", Lower("name"), name="rootcause_name_unique", nulls_distinct=False
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,8 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     # Status codes to answer, in order; once used up, every request gets 200.
     statuses: list[int] = field(default_factory=list)
+    # Seconds the first request is held before it is answered (a hung receiver, a worker killed mid-send).
+    delay_first: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -40,6 +43,9 @@ def receiver() -> Iterator[Receiver]:
             with state.lock:
                 state.requests.append(Received(self.path, dict(self.headers.items()), body))
                 status = state.statuses.pop(0) if state.statuses else 200
+                hold = state.delay_first if len(state.requests) == 1 else 0.0
+            if hold:
+                time.sleep(hold)
             payload = b"boom" if status >= 400 else b"ok"
             self.send_response(status)
             self.send_header("Content-Length", str(len(payload)))
