@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
@@ -38,3 +39,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("s/", include("surveys.urls_public")),
 ]
+
+# The development mailbox (make run): every email sent, and "reply as the customer".
+if settings.DEV_MAILBOX_DIR:
+    urlpatterns.append(path("dev/mail/", include("core.urls_devmail")))

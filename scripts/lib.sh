@@ -8,6 +8,7 @@ VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 PG_PORT="${CX_PG_PORT:-55432}"
 REDIS_PORT="${CX_REDIS_PORT:-56379}"
+MAIL_PORT="${CX_MAIL_PORT:-51025}"
 mkdir -p "$VAR/log"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -169,4 +170,24 @@ LOG_FORMAT=console
 ACCOUNT_EMAIL_VERIFICATION=optional
 ENV
   fi
+  ensure_mail_env
+}
+
+# Email in development goes to the local SMTP sink (Procfile `mail`) and shows at /dev/mail/, where a
+# customer's reply can be sent back into its ticket. Added to a .env written before these existed; a
+# line already there (even one you changed) is left alone.
+ensure_mail_env() {
+  local added=()
+  env_line_ensure EMAIL_URL "smtp://127.0.0.1:$MAIL_PORT" && added+=(EMAIL_URL)
+  env_line_ensure DEV_MAILBOX_DIR "var/mail" && added+=(DEV_MAILBOX_DIR)
+  env_line_ensure INBOUND_EMAIL_SECRET "$(python3.11 -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+    && added+=(INBOUND_EMAIL_SECRET)
+  if [ ${#added[@]} -gt 0 ]; then say "Added to .env for the development mailbox: ${added[*]}"; fi
+  mkdir -p "$VAR/mail"
+}
+
+# Appends NAME=value to .env unless NAME is set there already; succeeds only when it appended.
+env_line_ensure() {
+  if grep -q "^$1=" "$ROOT/.env"; then return 1; fi
+  echo "$1=$2" >> "$ROOT/.env"
 }

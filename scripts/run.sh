@@ -21,9 +21,12 @@ say "Migrating the database"
 
 PORT="${PORT:-8000}"
 export PORT
+# The `mail` process of the Procfile (the SMTP sink behind EMAIL_URL) listens here.
+export CX_MAIL_PORT="$MAIL_PORT"
 # Links in emails, snippets and the survey pages point at where this run serves, unless set explicitly.
 export SITE_URL="${SITE_URL:-http://localhost:$PORT}"
 say "cxplatform is starting on http://localhost:$PORT"
+say "Every email it sends is caught by the local SMTP sink (127.0.0.1:$MAIL_PORT): read them at http://localhost:$PORT/dev/mail/"
 "$PY" manage.py demo_login_hint --url "http://localhost:$PORT"
-# honcho runs the three processes and stops them all on Ctrl-C.
+# honcho runs the processes (web, worker, beat, mail) and stops them all on Ctrl-C.
 "$VENV/bin/honcho" -f Procfile -d "$ROOT" start

@@ -18,6 +18,7 @@ from accounts.roles import Role
 from core.tenancy import organization_context
 from surveys.services import survey_create, survey_publish
 from tests import factories
+from tests.mail import smtp_sink  # noqa: F401 -- a fixture for every test module
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,6 @@ from core.tasks import app as celery_app
 from feedback.alerts.services import alert_rule_create
 from feedback.models import AlertDelivery, AlertMatch
 from tests.conftest import spawn_celery_worker, stop_celery_worker, wait_for
-from tests.mail import smtp_sink  # noqa: F401 -- the fixture
 from tests.webhooks.conftest import receiver  # noqa: F401 -- the fixture
 from tickets.models import SlaNotice, Ticket, TicketMessage
 from tickets.services.messages import ticket_reply
@@ -121,7 +120,7 @@ def to_of(message: EmailMessage) -> str:
 
 
 def test_a_detractor_is_alerted_ticketed_routed_worked_and_recovered(
-    smtp_sink,  # noqa: F811 -- requested before the worker, which inherits EMAIL_URL
+    smtp_sink,  # requested before the worker, which inherits EMAIL_URL
     celery_worker,
     loop,
     organization,

@@ -5,6 +5,7 @@
 - ``file:///path/to/dir`` writes each message to a file
 """
 
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -40,3 +41,9 @@ else:  # pragma: no cover - env_url already restricts the schemes
 # An empty secret switches the endpoint off.
 INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "localhost")
 INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET", "")
+
+# `make run` collects every email sent in this folder (the local SMTP sink, core/mailsink.py) and shows it
+# at /dev/mail/ to signed-in users, with a "Reply as the customer" form. Empty (the default) switches
+# that page off; never set it in production. A relative path is taken from the project's root.
+_mailbox = env_str("DEV_MAILBOX_DIR", "")
+DEV_MAILBOX_DIR = str(Path(__file__).resolve().parent.parent.parent / _mailbox) if _mailbox else ""
