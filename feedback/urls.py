@@ -1,7 +1,8 @@
 """Feedback pages: ``/o/<org_slug>/feedback/...``."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
+from feedback.alerts import urls as alert_urls
 from feedback.views import imports, responses
 
 app_name = "feedback"
@@ -16,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("imports/<int:job_id>/progress/", imports.ImportProgressView.as_view(), name="import_progress"),
     path("imports/<int:job_id>/start/", imports.ImportStartView.as_view(), name="import_start"),
     path("imports/<int:job_id>/rejected.csv", imports.ImportRejectedView.as_view(), name="import_rejected"),
+    path("alerts/", include(alert_urls.urlpatterns)),
 ]

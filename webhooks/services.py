@@ -338,7 +338,7 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery, actor: Membership) -> W
 # --- sending -----------------------------------------------------------------------------------------
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+def post_once(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     """POST once, without following redirects. Returns (status code or None, error text or "")."""
     try:
         with requests.post(
@@ -434,7 +434,7 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
         "X-Cx-Signature": sign(endpoint.secret, delivery.pk, timestamp, body),
     }
     started = time.monotonic()
-    status_code, error = _post(endpoint.url, body, headers)
+    status_code, error = post_once(endpoint.url, body, headers)
     elapsed_ms = int((time.monotonic() - started) * 1000)
     outcome: dict[str, Any] = {
         "last_attempt_at": now,

@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 from accounts.roles import Perm
 from accounts.selectors import AccessScope, access_scope_for
 from core.views import OrgViewMixin
+from feedback.alerts.selectors import alert_trace_for_response
 from feedback.models import Channel, Response
 from feedback.selectors import (
     Cursor,
@@ -33,6 +34,7 @@ from feedback.selectors import (
 from surveys.definition.piping import localized
 from surveys.definition.types import QUESTION_TYPES, scale_of
 from surveys.models import Survey, Touchpoint
+from tickets.selectors import ticket_for_response
 
 PAGE_SIZE = 50
 
@@ -315,6 +317,10 @@ class ResponseDetailView(ResponseScopeMixin, TemplateView):
         metadata = sorted((str(k), str(v)) for k, v in response.meta.items() if k != "ip_hash")
         context.update(
             response=response,
+            alert_trace=alert_trace_for_response(organization=self.organization, response=response),
+            can_manage_alerts=self.can(Perm.ALERTS_MANAGE),
+            can_open_ticket=self.can(Perm.TICKETS_WORK),
+            response_ticket=ticket_for_response(organization=self.organization, response=response),
             answers=answer_rows(response, translation.get_language() or settings.LANGUAGE_CODE),
             hidden_fields=sorted((str(k), str(v)) for k, v in response.hidden_fields.items()),
             metadata=metadata,
