@@ -53,6 +53,7 @@ PUBLIC = {
     "set_language": "Django's language cookie view",
     "language_set": "sets the language cookie; for a signed-in user also their own preference",
     "invitation_accept": "opened from an emailed token (tests/accounts/test_invitations.py)",
+    "inbound_email": "the mail relay's bearer secret; the reply token finds the ticket (tests/tickets/test_inbound.py)",
 }
 PUBLIC_PREFIXES = {
     "s/": "the hosted link survey answers anyone with its public id (tests/surveys/test_public_views.py)",
@@ -139,7 +140,9 @@ def build_world(slug: str) -> dict[str, object]:
         organization=org, endpoint=endpoint, topic="response.finished", status="failed", attempts=6
     )
     site = factories.SiteFactory(organization=org)
+    closed_loop = build_closed_loop(org, owner, survey, team)
     ids = {
+        **closed_loop,
         "org_slug": slug,
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
@@ -173,6 +176,44 @@ def build_world(slug: str) -> dict[str, object]:
     return {"org": org, "owner": owner, "viewer": viewer, "ids": ids}
 
 
+def build_closed_loop(org, owner, survey, team) -> dict[str, object]:
+    """Alert rules and deliveries, a ticket and its settings: rows behind the closed-loop pages."""
+    from feedback.alerts.models import AlertDelivery, AlertRule
+    from tickets.models import (
+        BusinessCalendar,
+        CannedResponse,
+        Holiday,
+        RootCause,
+        RoutingRule,
+        SavedView,
+        SlaPolicy,
+        Ticket,
+    )
+
+    response = factories.ResponseFactory(organization=org, survey=survey)
+    rule = AlertRule.all_orgs.create(organization=org, name="Detractors", actions=[{"type": "ticket"}])
+    alert_delivery = AlertDelivery.all_orgs.create(
+        organization=org, rule=rule, response=response, channel="ticket", status="failed", attempts=6
+    )
+    calendar = BusinessCalendar.all_orgs.create(organization=org, name="Office")
+    ticket = Ticket.all_orgs.create(
+        organization=org, subject="Late delivery", response=response, reply_token=f"{org.slug}-ticket-token"
+    )
+    return {
+        "rule_id": rule.pk,
+        "alert_delivery_id": alert_delivery.pk,
+        "ticket_id": ticket.pk,
+        "action": "note",
+        "root_cause_id": RootCause.all_orgs.create(organization=org, name="Delivery").pk,
+        "canned_id": CannedResponse.all_orgs.create(organization=org, name="Sorry", body="Sorry!").pk,
+        "routing_rule_id": RoutingRule.all_orgs.create(organization=org, name="All", team=team).pk,
+        "view_id": SavedView.all_orgs.create(organization=org, name="Mine", owner=owner).pk,
+        "calendar_id": calendar.pk,
+        "holiday_id": Holiday.all_orgs.create(organization=org, calendar=calendar, date="2026-12-25").pk,
+        "policy_id": SlaPolicy.all_orgs.create(organization=org, key="default", name="Default").pk,
+    }
+
+
 @pytest.fixture
 def worlds(db):
     return build_world("alpha"), build_world("beta")
@@ -203,6 +244,17 @@ ROUTE_IDS = [name or route for route, name in ORG_ROUTES]
 @pytest.mark.parametrize(("route", "name"), ORG_ROUTES, ids=ROUTE_IDS)
 def test_every_url_argument_has_a_provider(route, name):
     known = {
+        "rule_id",
+        "alert_delivery_id",
+        "ticket_id",
+        "action",
+        "root_cause_id",
+        "canned_id",
+        "routing_rule_id",
+        "view_id",
+        "calendar_id",
+        "holiday_id",
+        "policy_id",
         "job_id",
         "endpoint_id",
         "delivery_id",

@@ -30,23 +30,37 @@ urlpatterns: list[URLPattern] = [
     ),
     path("settings/root-causes/", settings.RootCauseListView.as_view(), name="root_cause_list"),
     path("settings/root-causes/new/", settings.RootCauseFormView.as_view(), name="root_cause_create"),
-    path("settings/root-causes/<int:pk>/edit/", settings.RootCauseFormView.as_view(), name="root_cause_edit"),
     path(
-        "settings/root-causes/<int:pk>/delete/",
+        "settings/root-causes/<int:root_cause_id>/edit/",
+        settings.RootCauseFormView.as_view(),
+        name="root_cause_edit",
+    ),
+    path(
+        "settings/root-causes/<int:root_cause_id>/delete/",
         settings.RootCauseDeleteView.as_view(),
         name="root_cause_delete",
     ),
     path("settings/canned/", settings.CannedListView.as_view(), name="canned_list"),
     path("settings/canned/new/", settings.CannedFormView.as_view(), name="canned_create"),
-    path("settings/canned/<int:pk>/edit/", settings.CannedFormView.as_view(), name="canned_edit"),
-    path("settings/canned/<int:pk>/delete/", settings.CannedDeleteView.as_view(), name="canned_delete"),
+    path("settings/canned/<int:canned_id>/edit/", settings.CannedFormView.as_view(), name="canned_edit"),
+    path(
+        "settings/canned/<int:canned_id>/delete/", settings.CannedDeleteView.as_view(), name="canned_delete"
+    ),
     path("settings/routing/", settings.RoutingRuleListView.as_view(), name="routing_rule_list"),
     path("settings/routing/new/", settings.RoutingRuleFormView.as_view(), name="routing_rule_create"),
-    path("settings/routing/<int:pk>/edit/", settings.RoutingRuleFormView.as_view(), name="routing_rule_edit"),
     path(
-        "settings/routing/<int:pk>/delete/",
+        "settings/routing/<int:routing_rule_id>/edit/",
+        settings.RoutingRuleFormView.as_view(),
+        name="routing_rule_edit",
+    ),
+    path(
+        "settings/routing/<int:routing_rule_id>/delete/",
         settings.RoutingRuleDeleteView.as_view(),
         name="routing_rule_delete",
     ),
-    path("settings/routing/<int:pk>/move/", settings.RoutingRuleMoveView.as_view(), name="routing_rule_move"),
+    path(
+        "settings/routing/<int:routing_rule_id>/move/",
+        settings.RoutingRuleMoveView.as_view(),
+        name="routing_rule_move",
+    ),
 ]

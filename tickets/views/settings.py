@@ -52,12 +52,13 @@ class SettingsDeleteView(OrgActionView):
     permission = Perm.ALERTS_MANAGE
     model: type[Model]
     list_url: str
+    object_kwarg: str
 
     def delete(self, obj: Any) -> str:
         raise NotImplementedError
 
-    def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-        obj = self.get_object(self.model._default_manager.all(), pk)
+    def post(self, request: HttpRequest, org_slug: str, **kwargs: int) -> HttpResponse:
+        obj = self.get_object(self.model._default_manager.all(), kwargs[self.object_kwarg])
         try:
             text = self.delete(obj)
         except ValidationError as exc:
@@ -89,7 +90,7 @@ class RootCauseFormView(SettingsFormView):
     template_name = "tickets/settings/root_cause_form.html"
     form_class = RootCauseForm
     model = RootCause
-    object_kwarg = "pk"
+    object_kwarg = "root_cause_id"
     context_object_name = "root_cause"
     list_url = "tickets:root_cause_list"
 
@@ -118,6 +119,7 @@ class RootCauseFormView(SettingsFormView):
 
 
 class RootCauseDeleteView(SettingsDeleteView):
+    object_kwarg = "root_cause_id"
     model = RootCause
     list_url = "tickets:root_cause_list"
 
@@ -145,7 +147,7 @@ class CannedFormView(SettingsFormView):
     template_name = "tickets/settings/canned_form.html"
     form_class = CannedResponseForm
     model = CannedResponse
-    object_kwarg = "pk"
+    object_kwarg = "canned_id"
     context_object_name = "canned"
     list_url = "tickets:canned_list"
 
@@ -172,6 +174,7 @@ class CannedFormView(SettingsFormView):
 
 
 class CannedDeleteView(SettingsDeleteView):
+    object_kwarg = "canned_id"
     model = CannedResponse
     list_url = "tickets:canned_list"
 
@@ -207,7 +210,7 @@ class RoutingRuleListView(OrgViewMixin, TemplateView):
 class RoutingRuleFormView(SettingsFormView):
     template_name = "tickets/settings/routing_rule_form.html"
     model = RoutingRule
-    object_kwarg = "pk"
+    object_kwarg = "routing_rule_id"
     context_object_name = "rule"
     list_url = "tickets:routing_rule_list"
 
@@ -233,6 +236,7 @@ class RoutingRuleFormView(SettingsFormView):
 
 
 class RoutingRuleDeleteView(SettingsDeleteView):
+    object_kwarg = "routing_rule_id"
     model = RoutingRule
     list_url = "tickets:routing_rule_list"
 
@@ -245,8 +249,8 @@ class RoutingRuleDeleteView(SettingsDeleteView):
 class RoutingRuleMoveView(OrgActionView):
     permission = Perm.ALERTS_MANAGE
 
-    def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-        rule = get_object_or_404(RoutingRule.objects.all(), pk=pk)
+    def post(self, request: HttpRequest, org_slug: str, routing_rule_id: int) -> HttpResponse:
+        rule = get_object_or_404(RoutingRule.objects.all(), pk=routing_rule_id)
         direction = request.POST.get("direction", "")
         if direction not in ("up", "down"):
             messages.error(request, _("Choose to move the rule up or down."))
