@@ -32,6 +32,7 @@ from accounts.services import (
     team_save,
 )
 from core.demo import world
+from core.demo.closed_loop import seed_closed_loop
 from core.demo.names import contact_rows
 from core.demo.responses import SeededIds, SeededResponse, SeededVersion, response_rows
 from core.demo.services import (
@@ -232,6 +233,10 @@ def _website(w: DemoWorld) -> None:
     demo_site_ensure(organization=w.org, actor=w.memberships["cx_global"])
 
 
+def _closed_loop(w: DemoWorld) -> None:
+    seed_closed_loop(organization=w.org, now=w.now)
+
+
 # Steps that run inside the demo organisation's tenancy context, after it exists.
 STEPS: list[Callable[[DemoWorld], None]] = [
     _teams,
@@ -240,6 +245,7 @@ STEPS: list[Callable[[DemoWorld], None]] = [
     _contacts,
     _responses,
     _website,
+    _closed_loop,
 ]
 
 

@@ -308,3 +308,169 @@ def test_login_hint_explains_how_to_reset_a_missing_password(tmp_path):
     call_command("demo_login_hint", "--password-file", str(tmp_path / "missing.txt"), stdout=out)
 
     assert "seed_demo --reset-password" in out.getvalue()
+
+
+# --- the closed loop (issue 6) -----------------------------------------------------------------------
+
+
+def _closed_loop_state(organization):
+    from feedback.alerts.models import AlertDelivery, AlertRule
+    from tickets.models import (
+        BusinessCalendar,
+        CannedResponse,
+        RootCause,
+        RoutingRule,
+        SlaNotice,
+        SlaPolicy,
+        TeamQueue,
+        Ticket,
+        TicketMessage,
+    )
+
+    org = {"organization": organization}
+    return {
+        "rules": list(AlertRule.all_orgs.filter(**org).order_by("position").values_list("name", flat=True)),
+        "actions": {
+            r.name: [a["type"] for a in r.actions]
+            for r in AlertRule.all_orgs.filter(**org).order_by("position")
+        },
+        "queues": {
+            q.team.name: (q.assignment, q.sla_policy_key, q.calendar.name if q.calendar else None)
+            for q in TeamQueue.all_orgs.filter(**org).select_related("team", "calendar")
+        },
+        "calendar": BusinessCalendar.all_orgs.filter(**org).values_list("name", "timezone").get(),
+        "policies": sorted(
+            SlaPolicy.all_orgs.filter(**org).values_list(
+                "key", "first_response_hours", "business_hours", "is_current"
+            )
+        ),
+        "routing": list(
+            RoutingRule.all_orgs.filter(**org).order_by("position").values_list("name", "team__name")
+        ),
+        "root_causes": RootCause.all_orgs.filter(**org).count(),
+        "top_causes": RootCause.all_orgs.filter(**org, parent__isnull=True).count(),
+        "canned": sorted(CannedResponse.all_orgs.filter(**org).values_list("language", flat=True)),
+        "tickets": Ticket.all_orgs.filter(**org).count(),
+        "messages": TicketMessage.all_orgs.filter(**org).count(),
+        "notices": SlaNotice.all_orgs.filter(**org).count(),
+        "deliveries": AlertDelivery.all_orgs.filter(**org).count(),
+    }
+
+
+def test_seed_sets_up_the_closed_loop(password_file):
+    _seed(password_file)
+
+    organization = Organization.objects.get(slug="demo")
+    state = _closed_loop_state(organization)
+
+    assert state["rules"] == [
+        "Detractor: tell the CX managers and open a ticket",
+        "Refund mentioned: post to the #refunds channel",
+        "Daily digest of detractors for the executive",
+    ]
+    assert state["actions"] == {
+        "Detractor: tell the CX managers and open a ticket": ["email", "ticket"],
+        "Refund mentioned: post to the #refunds channel": ["slack"],
+        "Daily digest of detractors for the executive": ["email"],
+    }
+    assert state["queues"] == {
+        "Customer care": ("round_robin", "default", None),
+        "Billing": ("least_loaded", "billing", "Berlin office"),
+        "Escalations": ("manual", "default", None),
+    }
+    assert state["calendar"] == ("Berlin office", "Europe/Berlin")
+    assert state["policies"] == [("billing", 16, True, True), ("default", 48, False, True)]
+    assert state["routing"] == [
+        ("Payments and refunds go to Billing", "Billing"),
+        ("Call centre complaints go to Escalations", "Escalations"),
+        ("Chinese and Indonesian speakers", "Customer care"),
+        ("Everything else", "Customer care"),
+    ]
+    assert (state["top_causes"], state["root_causes"]) == (5, 17)
+    assert state["canned"] == ["en", "en", "en", "en"]
+    away = Membership.all_orgs.filter(organization=organization, is_away=True)
+    assert list(away.values_list("user__email", flat=True)) == ["li.na@example.com"]
+
+
+def test_german_holidays_include_the_ones_that_move_with_easter():
+    from datetime import date
+
+    from core.demo.closed_loop import german_holidays
+
+    holidays = dict(german_holidays(2027))
+
+    assert holidays[date(2027, 3, 26)] == "Good Friday"
+    assert holidays[date(2027, 3, 29)] == "Easter Monday"
+    assert holidays[date(2027, 5, 6)] == "Ascension Day"
+    assert holidays[date(2027, 5, 17)] == "Whit Monday"
+    assert holidays[date(2027, 10, 3)] == "German Unity Day"
+    assert len(holidays) == 9
+
+
+def test_seeded_tickets_are_in_every_state_with_clocks_near_and_past_their_deadline(password_file):
+    from django.utils import timezone
+
+    from feedback.alerts.models import AlertDelivery, AlertRule
+    from tickets.models import SlaNotice, Ticket, TicketEvent, TicketMessage
+
+    _seed(password_file)
+
+    organization = Organization.objects.get(slug="demo")
+    now = timezone.now()
+    tickets = Ticket.all_orgs.filter(organization=organization).select_related("team", "alert_rule")
+    statuses = Counter(tickets.values_list("status", flat=True))
+    assert set(statuses) == {"new", "open", "pending", "resolved", "closed"}
+    assert tickets.count() == 11
+    detractor_rule = AlertRule.all_orgs.get(organization=organization, position=0)
+    assert {t.alert_rule_id for t in tickets} == {detractor_rule.pk}
+    assert all(t.first_response_due_at is not None and t.reply_token for t in tickets)
+    # Waiting on the customer: the clock is paused.
+    assert all(t.paused_at is not None for t in tickets.filter(status="pending"))
+    # Past the 48 hours with no contact yet: breached, escalated to the manager, raised once each.
+    breached = tickets.filter(status="new", first_response_due_at__lt=now)
+    assert breached.count() >= 1
+    kinds = set(SlaNotice.all_orgs.filter(ticket__in=breached).values_list("clock", "kind"))
+    assert {("first_response", "breach"), ("first_response", "escalation_manager")} <= kinds
+    # Near the deadline: warned at 75 %, not breached.
+    warned = tickets.filter(
+        status="new", first_response_due_at__gt=now, first_response_due_at__lt=now + timedelta(hours=13)
+    )
+    assert warned.exists()
+    assert SlaNotice.all_orgs.filter(ticket__in=warned, kind="breach").count() == 0
+    # The manual queue leaves a ticket to claim; round-robin skipped the member who is away.
+    assert tickets.filter(team__name="Escalations", status="new", assignee__isnull=True).count() == 1
+    assignees = set(
+        tickets.filter(team__name="Customer care").values_list("assignee__user__email", flat=True)
+    )
+    assert "li.na@example.com" not in assignees
+    # The customer's emailed reply came through the inbound service and opened the ticket again.
+    inbound = TicketMessage.all_orgs.get(organization=organization, kind="inbound")
+    assert inbound.ticket.status == "open"
+    assert inbound.body.startswith("Thanks for getting back to me.")
+    # Closed and resolved tickets carry a root cause; one detractor was recovered by the follow-up.
+    assert all(t.root_cause_id is not None for t in tickets.filter(status__in=["resolved", "closed"]))
+    recovered = tickets.get(recovered=True)
+    assert recovered.followup_response.nps == 9
+    # Opened by the alert a minute after the feedback came in (the only time travel).
+    created = TicketEvent.all_orgs.filter(organization=organization, kind="created")
+    assert all(
+        e.created_at == e.ticket.response.received_at + timedelta(minutes=1)
+        for e in created.select_related("ticket__response")
+    )
+    # The Slack-compatible rule posts to a port where nothing listens: its delivery waits in the log.
+    slack = AlertDelivery.all_orgs.filter(organization=organization, channel="slack")
+    assert list(slack.values_list("target", "status")) == [("127.0.0.1", "pending")]
+
+
+def test_second_run_leaves_the_closed_loop_alone(password_file):
+    from core.demo.closed_loop import ensure_demo_closed_loop
+
+    _seed(password_file)
+    organization = Organization.objects.get(slug="demo")
+    before = _closed_loop_state(organization)
+
+    _seed(password_file)
+    added = ensure_demo_closed_loop(organization)
+
+    assert added is False
+    assert _closed_loop_state(organization) == before

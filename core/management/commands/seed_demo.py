@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.demo.closed_loop import ensure_demo_closed_loop
 from core.demo.seed import (
     demo_organization,
     ensure_demo_website,
@@ -57,6 +58,10 @@ class Command(BaseCommand):
             )
             if ensure_demo_website(organization):
                 self.stdout.write(f"Added the demo website “{DEMO_SITE_NAME}” with its surveys.")
+            if ensure_demo_closed_loop(organization):
+                self.stdout.write(
+                    "Added the closed loop: alert rules, team queues, SLA policies and tickets."
+                )
             if read_password_file(password_file) is None:
                 self.stdout.write(
                     f"Its password file {password_file} is missing: "
