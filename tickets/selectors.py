@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Membership, Organization
+from accounts.roles import Role
 from accounts.selectors import access_scope_for
 from feedback.models import Contact, Response
 from tickets.models import (
@@ -286,3 +287,10 @@ def ticket_for_response(*, organization: Organization, response: Response) -> Ti
         .select_related("assignee__user")
         .first()
     )
+
+
+def escalation_managers(*, organization_id: int) -> list[Membership]:
+    """Who hears of what nobody else owns: the CX managers, or the owners and admins when there are none."""
+    members = Membership.all_orgs.filter(organization_id=organization_id).select_related("user")
+    managers = list(members.filter(role=Role.CX_MANAGER).order_by("pk"))
+    return managers or list(members.filter(role__in=[Role.OWNER, Role.ADMIN]).order_by("pk"))

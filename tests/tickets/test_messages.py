@@ -178,6 +178,22 @@ def test_inbound_reply_is_threaded_deduplicated_and_opens_a_pending_ticket(ticke
     assert (event.actor_id, event.actor_label) == (None, ticket.contact.email)
 
 
+@pytest.mark.parametrize(("final", "after"), [("resolved", "open"), ("closed", "closed")])
+def test_a_reply_to_a_resolved_ticket_opens_it_again_but_a_closed_one_stays_closed(
+    ticket, owner, root_cause, final, after
+):
+    ticket_change_status(ticket=ticket, actor=owner, status=final, root_cause=root_cause, outcome="fixed")
+
+    message = ticket_inbound_email(raw=_customer_reply(ticket))
+
+    ticket.refresh_from_db()
+    assert (message.ticket_id, ticket.status, ticket.resolved_at is None) == (
+        ticket.pk,
+        after,
+        after == "open",
+    )
+
+
 def test_inbound_for_a_merged_ticket_goes_to_the_target(make_response, owner):
     from tickets.services.tickets import ticket_merge
 

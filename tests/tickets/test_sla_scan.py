@@ -125,11 +125,11 @@ def test_escalation_without_a_manager_goes_to_cx_managers(
     make_queue(organization, team, policy_key="fast")
     ticket = make_ticket(organization, feedback_at=T0, team=team)
 
-    # Unassigned and no lead: the warning goes to nobody, the breach to the managers.
+    # Unassigned and no lead: the warning, the breach and the escalation all go to the managers.
     assert sla_scan(now=T0 + 0.5 * H) == 1
     assert sla_scan(now=T0 + 1 * H) == 1
     assert sla_scan(now=T0 + 2 * H) == 1
-    assert received(manager) == ["sla_breach", "sla_escalation"]
+    assert received(manager) == ["sla_warning", "sla_breach", "sla_escalation"]
     assert events(ticket) == ["sla_warning", "sla_breach", "sla_escalation"]
 
 

@@ -286,12 +286,38 @@ def _thread_target(ticket: Ticket) -> Ticket:
     return ticket
 
 
+def _reopen_on_reply(ticket: Ticket, *, at: datetime, sender: str) -> None:
+    """The customer answered: a pending ticket opens again, and so does a resolved one (like Zendesk's
+    "solved"), unless the contact already has another open ticket. A closed ticket stays closed."""
+    from tickets.sla import clocks
+
+    before = ticket.status
+    try:
+        with transaction.atomic():
+            ticket.status = TicketStatus.OPEN
+            ticket.save(update_fields=["status"])
+    except IntegrityError:
+        ticket.status = before
+        return
+    if before == TicketStatus.PENDING:
+        clocks.sla_resume(ticket=ticket, now=at)
+    else:
+        clocks.sla_reopened(ticket=ticket, now=at)
+    ticket_event_record(
+        ticket=ticket,
+        actor=None,
+        label=sender,
+        kind="status_changed",
+        data={"from": before, "to": TicketStatus.OPEN, "reason": "customer_replied"},
+    )
+
+
 @transaction.atomic
 def ticket_inbound_email(*, raw: bytes) -> TicketMessage:
     """Thread a customer's emailed reply into its ticket (matched by the token in the reply address).
 
     The same Message-ID twice gives the first message back. A pending ticket opens again and its
-    clocks resume; the assignee (or else the team lead) is told.
+    clocks resume; a resolved one opens again; the assignee (or else the team lead) is told.
     """
     mail = parse_inbound(raw)
     found = Ticket.all_orgs.select_related("organization").filter(reply_token=mail.token).first()
@@ -334,19 +360,8 @@ def ticket_inbound_email(*, raw: bytes) -> TicketMessage:
         kind="customer_replied",
         data={"message": message.pk, "from": mail.from_email, "auto_submitted": mail.auto_submitted},
     )
-    if ticket.status == TicketStatus.PENDING and not mail.auto_submitted:
-        from tickets.sla import clocks
-
-        clocks.sla_resume(ticket=ticket, now=message.created_at)
-        ticket.status = TicketStatus.OPEN
-        ticket.save(update_fields=["status"])
-        ticket_event_record(
-            ticket=ticket,
-            actor=None,
-            label=sender,
-            kind="status_changed",
-            data={"from": TicketStatus.PENDING, "to": TicketStatus.OPEN, "reason": "customer_replied"},
-        )
+    if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED) and not mail.auto_submitted:
+        _reopen_on_reply(ticket, at=message.created_at, sender=sender)
     _touch(ticket)
     recipient = ticket.assignee or (ticket.team.lead if ticket.team is not None else None)
     if recipient is not None:

@@ -22,6 +22,7 @@ from tickets.models import (
     TicketResponse,
     TicketStatus,
 )
+from tickets.selectors import escalation_managers
 from tickets.services.common import may_work, new_token, user_of
 from tickets.services.events import ticket_event_record
 from tickets.services.notifications import notify
@@ -187,6 +188,15 @@ def _open_once(
             kind="unassigned",
             text=_("New unassigned ticket #%(number)s in %(team)s: %(subject)s")
             % {"number": ticket.pk, "team": ticket.team.name, "subject": ticket.subject},
+            ticket=ticket,
+        )
+    elif ticket.team is None and actor is None:
+        # No routing rule matched: without this nobody would hear of the ticket before its breach.
+        notify(
+            recipients=escalation_managers(organization_id=ticket.organization_id),
+            kind="unassigned",
+            text=_("New ticket #%(number)s matched no routing rule: %(subject)s")
+            % {"number": ticket.pk, "subject": ticket.subject},
             ticket=ticket,
         )
     return ticket, True

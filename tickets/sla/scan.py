@@ -17,9 +17,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
-from accounts.roles import Role
 from core.tenancy import organization_context
 from tickets.models import SlaClock, SlaNotice, Ticket
+from tickets.selectors import escalation_managers
 from tickets.sla.calendar import zone_or_none
 from tickets.sla.clocks import BREACH, ESCALATION, Moment, pending_moments, sla_reschedule, team_queue_for
 
@@ -83,12 +83,6 @@ def _scan_ticket(ticket: Ticket, now: datetime) -> int:
         return announced
 
 
-def _managers(organization_id: int) -> list[Membership]:
-    members = Membership.all_orgs.filter(organization_id=organization_id).select_related("user")
-    managers = list(members.filter(role=Role.CX_MANAGER).order_by("pk"))
-    return managers or list(members.filter(role__in=[Role.OWNER, Role.ADMIN]).order_by("pk"))
-
-
 def _recipients(ticket: Ticket, moment: Moment) -> list[Membership]:
     lead: Membership | None = ticket.team.lead if ticket.team is not None else None
     assignee: Membership | None = ticket.assignee
@@ -96,13 +90,14 @@ def _recipients(ticket: Ticket, moment: Moment) -> list[Membership]:
         queue = team_queue_for(ticket.organization_id, ticket.team_id)
         if queue is not None and queue.escalation_manager is not None:
             return [queue.escalation_manager]
-        return _managers(ticket.organization_id)
+        return escalation_managers(organization_id=ticket.organization_id)
     if moment.kind == BREACH:
         people = [m for m in (assignee, lead) if m is not None]
-        return people or _managers(ticket.organization_id)
+        return people or escalation_managers(organization_id=ticket.organization_id)
     if assignee is not None:
         return [assignee]
-    return [lead] if lead is not None else []
+    # A warning on a ticket nobody owns goes to whoever would hear of its breach.
+    return [lead] if lead is not None else escalation_managers(organization_id=ticket.organization_id)
 
 
 def _text(ticket: Ticket, moment: Moment) -> tuple[str, str]:
