@@ -52,7 +52,7 @@ ITEMS: list[NavItem] = [
     NavItem("act", _("Alert deliveries"), "feedback:alert_delivery_list", Perm.ALERTS_MANAGE, "send"),
     NavItem("act", _("Routing rules"), "tickets:routing_rule_list", Perm.ALERTS_MANAGE, "route"),
     NavItem("act", _("Root causes"), "tickets:root_cause_list", Perm.ALERTS_MANAGE, "tag"),
-    NavItem("act", _("Canned responses"), "tickets:canned_list", Perm.TICKETS_WORK, "text"),
+    NavItem("act", _("Canned responses"), "tickets:canned_list", Perm.ALERTS_MANAGE, "text"),
     NavItem("act", _("SLA policies"), "sla:policy_list", Perm.ALERTS_MANAGE, "clock"),
     NavItem("act", _("Business hours"), "sla:calendar_list", Perm.ALERTS_MANAGE, "calendar"),
     NavItem("settings", _("Organisation"), "accounts:org_settings", Perm.ORG_MANAGE, "cog"),

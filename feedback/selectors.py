@@ -11,8 +11,8 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import Organization
-from accounts.selectors import AccessScope
+from accounts.models import Membership, Organization
+from accounts.selectors import AccessScope, access_scope_for
 from feedback.models import Contact, Response
 from surveys.models import Survey, Touchpoint
 
@@ -24,6 +24,16 @@ def response_scope_q(scope: AccessScope) -> Q:
     if scope.unrestricted:
         return Q()
     return Q(survey_id__in=scope.survey_ids) | Q(touchpoint_id__in=scope.touchpoint_ids)
+
+
+def response_visible_to(*, membership: Membership, response: Response) -> bool:
+    """Whether the member's access groups let them see this response (alert emails and digests ask)."""
+    scope = access_scope_for(membership=membership)
+    return (
+        scope.unrestricted
+        or response.survey_id in scope.survey_ids
+        or response.touchpoint_id in scope.touchpoint_ids
+    )
 
 
 @dataclass(frozen=True)

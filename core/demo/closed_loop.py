@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any, Final
@@ -361,8 +361,6 @@ def _alert_rules(c: _Context) -> AlertRule:
         actions=[
             {"type": "email", "recipients": [{"member": c.members["executive"].pk, "frequency": "daily"}]}
         ],
-        quiet_hours_start=time(20, 0),
-        quiet_hours_end=time(7, 0),
     )
     return detractor
 

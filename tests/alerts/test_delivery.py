@@ -58,6 +58,24 @@ def test_an_email_alert_reaches_each_recipient_with_a_link_to_the_response(
     assert f"/o/acme/feedback/responses/{response.pk}/" in html
 
 
+def test_members_kept_from_a_response_by_their_access_group_get_no_alert_about_it(
+    organization, make_rule, make_response, lead, make_member, broker
+):
+    from accounts.models import AccessGroupMembership
+    from tests import factories
+
+    limited = make_member(organization, "cx_manager", email="limited@acme.test")
+    group = factories.AccessGroupFactory(organization=organization)
+    group.surveys.add(factories.SurveyFactory(organization=organization))  # not the response's survey
+    AccessGroupMembership.all_orgs.create(organization=organization, access_group=group, membership=limited)
+    recipients = [{"member": lead.pk}, {"member": limited.pk}]
+    rows = fire(make_rule, make_response, [{"type": "email", "recipients": recipients}])
+
+    alert_delivery_attempt(delivery_id=rows["email"].pk, now=T0)
+
+    assert [m.to for m in mail.outbox] == [["lead@acme.test"]]
+
+
 def test_a_signed_webhook_verifies_with_the_webhook_signing_scheme(make_rule, make_response, receiver):
     # Real time: the receiver checks the signature's timestamp against its clock.
     now = datetime.now(UTC)

@@ -36,6 +36,7 @@ from feedback.alerts.services.messages import (
     teams_payload,
     webhook_body,
 )
+from feedback.selectors import response_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,12 @@ def _send_email(delivery: AlertDelivery, action: Action, now: datetime) -> _Outc
         organization_id=delivery.organization_id, pk__in=member_ids
     )
     # Each member in their own language; other addresses in the organisation's.
-    batches: list[tuple[str, str]] = [(m.user.language, m.user.email) for m in members]
+    # Access groups are checked again at send time: they may have changed since the alert fired.
+    batches: list[tuple[str, str]] = [
+        (m.user.language, m.user.email)
+        for m in members
+        if response_visible_to(membership=m, response=delivery.response)
+    ]
     batches += [(delivery.organization.default_language, r["email"]) for r in recipients if "email" in r]
     if not batches:
         return _Outcome(target="")
@@ -119,6 +125,12 @@ def _summary(delivery: AlertDelivery) -> AlertSummary:
         return summarize(delivery.rule, delivery.response)
 
 
+def _chat_body(delivery: AlertDelivery, render: Any) -> bytes:
+    # The message's own labels ("Channel", "Open the response") in the organisation's language too.
+    with translation.override(delivery.organization.default_language):
+        return json_body(render(_summary(delivery)))
+
+
 def _send_webhook(delivery: AlertDelivery, action: Action, now: datetime) -> _Outcome:
     from webhooks.signing import sign
 
@@ -134,11 +146,11 @@ def _send_webhook(delivery: AlertDelivery, action: Action, now: datetime) -> _Ou
 
 
 def _send_slack(delivery: AlertDelivery, action: Action, now: datetime) -> _Outcome:
-    return _post_json(action.get("url", ""), json_body(slack_payload(_summary(delivery))))
+    return _post_json(action.get("url", ""), _chat_body(delivery, slack_payload))
 
 
 def _send_teams(delivery: AlertDelivery, action: Action, now: datetime) -> _Outcome:
-    return _post_json(action.get("url", ""), json_body(teams_payload(_summary(delivery))))
+    return _post_json(action.get("url", ""), _chat_body(delivery, teams_payload))
 
 
 def _open_ticket(delivery: AlertDelivery, action: Action, now: datetime) -> _Outcome:

@@ -34,6 +34,7 @@ from feedback.alerts.models import (
     MatchOutcome,
 )
 from feedback.models import Response
+from feedback.selectors import response_visible_to
 
 if TYPE_CHECKING:
     from feedback.alerts.conditions import ResponseFacts
@@ -136,6 +137,8 @@ def _email_plan(
         member = members.get(recipient.get("member", 0))
         if member is None:  # removed from the organisation since the rule was saved
             continue
+        if not response_visible_to(membership=member, response=response):
+            continue  # an access group keeps this response from them
         if recipient["frequency"] == DigestFrequency.IMMEDIATE:
             immediate.append(member.user.email)
         else:
