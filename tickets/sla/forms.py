@@ -75,7 +75,7 @@ class SlaPolicyForm(forms.Form):
         help_text=_("The clock runs only in the working hours of the team's calendar."),
     )
     warn_at = forms.CharField(
-        label=_("Warn at (% of the time used)"),
+        label=_("Warn at (percentage of the time used)"),
         max_length=60,
         required=False,
         initial="75",
