@@ -18,8 +18,6 @@ What it does, on loopback only, bounded in time, stopping by itself:
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import signal
 import subprocess
@@ -34,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench import cli
 from bench.ingest import Figure, bench_urls, flush_redis, machine, percentile, recreate_database, server_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -299,15 +298,7 @@ def log(message: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    args = parser.parse_args()
-    result = run()
-    if args.json:
-        print(json.dumps(result))
-        return
-    for figure in result["figures"]:  # type: ignore[attr-defined]
-        print(f"{figure['name']:<45} {figure['value']:>10} {figure['unit']:<6} {figure['target']}")
+    cli.main(run, __doc__)
 
 
 if __name__ == "__main__":

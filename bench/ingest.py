@@ -22,7 +22,6 @@ The rate limits are raised for the run through their environment variables (ever
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import multiprocessing
@@ -41,6 +40,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_REDIS_DB = 12
@@ -510,19 +511,9 @@ def log(message: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    args = parser.parse_args()
-    result = run()
-    if args.json:
-        print(json.dumps(result))
-        return
-    for figure in result["figures"]:  # type: ignore[attr-defined]
-        verdict = {True: "ok", False: "MISSED", None: ""}[figure["passed"]]
-        print(
-            f"{figure['name']:<55} {figure['value']:>10} {figure['unit']:<12} {figure['target']:<8} {verdict}"
-        )
-    print(json.dumps(result["rows"]))
+    result = cli.main(run, __doc__)
+    if result is not None:
+        print(json.dumps(result["rows"]))
 
 
 if __name__ == "__main__":

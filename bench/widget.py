@@ -22,9 +22,7 @@ What it does, on loopback only, bounded in time, stopping by itself:
 
 from __future__ import annotations
 
-import argparse
 import gzip
-import json
 import os
 import subprocess
 import sys
@@ -34,6 +32,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench import cli
 from bench.ingest import (
     Figure,
     bench_urls,
@@ -277,15 +276,7 @@ def log(message: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    args = parser.parse_args()
-    result = run()
-    if args.json:
-        print(json.dumps(result))
-        return
-    for figure in result["figures"]:  # type: ignore[attr-defined]
-        print(f"{figure['name']:<80} {figure['value']:>10} {figure['unit']:<8} {figure['target']}")
+    cli.main(run, __doc__)
 
 
 if __name__ == "__main__":
