@@ -66,3 +66,15 @@ def test_mark_read(agents):
 
     assert (one, rest) == (1, 1)
     assert Notification.all_orgs.filter(read_at__isnull=True).count() == 1
+
+
+def test_each_recipient_reads_the_notification_in_their_own_language(make_response, team, route_all, agents):
+    from accounts.models import User
+
+    User.objects.filter(pk=agents[0].user_id).update(language="ru")
+    agents[0].user.refresh_from_db()
+    route_all(team)
+    ticket, _ = ticket_open_for_response(response=make_response())
+
+    [notification] = Notification.all_orgs.filter(kind="assigned")
+    assert notification.text == f"Вам назначен тикет #{ticket.pk}: {ticket.subject}"

@@ -368,7 +368,7 @@ def ticket_inbound_email(*, raw: bytes) -> TicketMessage:
         notify(
             recipients=[recipient],
             kind="customer_reply",
-            text=_("The customer replied on ticket #%(number)s: %(subject)s")
+            text=lambda: _("The customer replied on ticket #%(number)s: %(subject)s")
             % {"number": ticket.pk, "subject": ticket.subject},
             ticket=ticket,
         )

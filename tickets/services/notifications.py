@@ -9,7 +9,7 @@ that fails clears the claim and ``tickets.email_sweep`` tries again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,16 +74,27 @@ def _enqueue_emails(notification_ids: list[int]) -> None:
             return
 
 
+def _render(text: str | Callable[[], str], membership: Membership) -> str:
+    if isinstance(text, str):
+        return text
+    with translation.override(membership.user.language or settings.LANGUAGE_CODE):
+        return str(text())
+
+
 @transaction.atomic
 def notify(
     *,
     recipients: Iterable[Membership],
     kind: str,
-    text: str,
+    text: str | Callable[[], str],
     ticket: Ticket | None = None,
     email_pref: str | None = None,
 ) -> list[Notification]:
-    """One notification per distinct recipient; emailed after commit when their preference says so."""
+    """One notification per distinct recipient; emailed after commit when their preference says so.
+
+    ``text`` is best a function that returns the translated text: it is called in each recipient's
+    language, so the notification and its email read in one language.
+    """
     unique: dict[int, Membership] = {}
     for membership in recipients:
         if membership is not None:
@@ -98,7 +109,7 @@ def notify(
                 recipient=membership,
                 kind=kind,
                 ticket=ticket,
-                text=text[:TEXT_LIMIT],
+                text=_render(text, membership)[:TEXT_LIMIT],
                 created_at=now,
             )
             for membership in unique.values()

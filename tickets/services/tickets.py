@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Team
@@ -81,6 +81,12 @@ def _label(membership: Membership | None) -> str | None:
 
 
 def default_subject(response: Response) -> str:
+    """A subject in the organisation's language: whoever opens the ticket (a worker, an agent)."""
+    with translation.override(response.organization.default_language):
+        return _default_subject(response)
+
+
+def _default_subject(response: Response) -> str:
     contact = response.contact
     who = (contact.name or contact.email) if contact is not None else ""
     who = who or _("an anonymous customer")
@@ -104,7 +110,7 @@ def _notify_assigned(ticket: Ticket, actor: Membership | None) -> None:
         notify(
             recipients=[ticket.assignee],
             kind="assigned",
-            text=_("Ticket #%(number)s was assigned to you: %(subject)s")
+            text=lambda: _("Ticket #%(number)s was assigned to you: %(subject)s")
             % {"number": ticket.pk, "subject": ticket.subject},
             ticket=ticket,
         )
@@ -183,11 +189,12 @@ def _open_once(
     )
     _notify_assigned(ticket, actor)
     if ticket.assignee is None and ticket.team is not None and ticket.team.lead is not None:
+        team_name = ticket.team.name
         notify(
             recipients=[ticket.team.lead],
             kind="unassigned",
-            text=_("New unassigned ticket #%(number)s in %(team)s: %(subject)s")
-            % {"number": ticket.pk, "team": ticket.team.name, "subject": ticket.subject},
+            text=lambda: _("New unassigned ticket #%(number)s in %(team)s: %(subject)s")
+            % {"number": ticket.pk, "team": team_name, "subject": ticket.subject},
             ticket=ticket,
         )
     elif ticket.team is None and actor is None:
@@ -195,7 +202,7 @@ def _open_once(
         notify(
             recipients=escalation_managers(organization_id=ticket.organization_id),
             kind="unassigned",
-            text=_("New ticket #%(number)s matched no routing rule: %(subject)s")
+            text=lambda: _("New ticket #%(number)s matched no routing rule: %(subject)s")
             % {"number": ticket.pk, "subject": ticket.subject},
             ticket=ticket,
         )

@@ -10,10 +10,11 @@ transaction as the notice, and notification emails leave after commit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
@@ -100,27 +101,36 @@ def _recipients(ticket: Ticket, moment: Moment) -> list[Membership]:
     return [lead] if lead is not None else escalation_managers(organization_id=ticket.organization_id)
 
 
-def _text(ticket: Ticket, moment: Moment) -> tuple[str, str]:
+def _text(ticket: Ticket, moment: Moment) -> tuple[str, Callable[[], str]]:
+    """The notification's kind and a function that words it in the active language (each recipient's)."""
     organization = ticket.organization
     tz = zone_or_none(organization.timezone) or zone_or_none("UTC")
-    clock = dict(SlaClock.choices)[moment.clock]
-    with translation.override(organization.default_language):
+    kind = {ESCALATION: "sla_escalation", BREACH: "sla_breach"}.get(moment.kind, "sla_warning")
+
+    def render() -> str:
+        clock = dict(SlaClock.choices)[moment.clock]
         due = formats.date_format(moment.due_at.astimezone(tz), "DATETIME_FORMAT")
         values = {"number": ticket.pk, "subject": ticket.subject, "clock": str(clock), "due": due}
         if moment.kind == ESCALATION:
-            return "sla_escalation", _(
-                "Escalated: ticket #%(number)s “%(subject)s” missed its %(clock)s deadline (%(due)s) "
-                "and is still open."
-            ) % values
+            return (
+                _(
+                    "Escalated: ticket #%(number)s “%(subject)s” missed its %(clock)s deadline (%(due)s) "
+                    "and is still open."
+                )
+                % values
+            )
         if moment.kind == BREACH:
-            return "sla_breach", _(
-                "SLA breached: ticket #%(number)s “%(subject)s” missed its %(clock)s deadline (%(due)s)."
-            ) % values
+            return (
+                _("SLA breached: ticket #%(number)s “%(subject)s” missed its %(clock)s deadline (%(due)s).")
+                % values
+            )
         percent = moment.kind.removeprefix("warning_")
-        return "sla_warning", _(
+        return _(
             "SLA warning: ticket #%(number)s “%(subject)s” has used %(percent)s %% of its %(clock)s time; "
             "due %(due)s."
         ) % {**values, "percent": percent}
+
+    return kind, render
 
 
 def _announce(ticket: Ticket, moment: Moment) -> None:
