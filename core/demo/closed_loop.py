@@ -329,8 +329,10 @@ def _alert_rules(c: _Context) -> AlertRule:
             {
                 "type": "email",
                 "recipients": [
-                    {"member": c.members["cx_emea"].pk, "frequency": "immediate"},
-                    {"member": c.members["cx_global"].pk, "frequency": "hourly"},
+                    # Wei sees every survey: the alert at once. Sarah's access group limits her
+                    # to EMEA touchpoints, so her hourly digest carries only the detractors there.
+                    {"member": c.members["cx_global"].pk, "frequency": "immediate"},
+                    {"member": c.members["cx_emea"].pk, "frequency": "hourly"},
                 ],
             },
             {"type": "ticket", "priority": "normal"},
