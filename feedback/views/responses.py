@@ -31,7 +31,8 @@ from feedback.selectors import (
     survey_filter_choices,
     touchpoint_filter_choices,
 )
-from surveys.definition.piping import localized
+from surveys.definition import Context
+from surveys.definition.piping import localized, pipe
 from surveys.definition.types import QUESTION_TYPES, scale_of
 from surveys.models import Survey, Touchpoint
 from tickets.selectors import ticket_for_response
@@ -279,14 +280,21 @@ def answer_rows(response: Response, language: str) -> list[AnswerRow]:
     if response.survey_version is None:
         # Feedback without a survey keeps its scores as answers; the summary shows them already.
         ordered = [key for key in ordered if key not in ("nps", "csat", "ces")]
+    # Question texts read as the respondent saw them: "Why {{answer.nps}}?" shows their score.
+    ctx = Context(
+        answers=answers,
+        hidden=response.hidden_fields if isinstance(response.hidden_fields, Mapping) else {},
+        meta=response.meta if isinstance(response.meta, Mapping) else {},
+    )
     rows = []
     for key in ordered:
         question = questions.get(key)
         qtype = QUESTION_TYPES.get(str((question or {}).get("type")))
+        text = localized((question or {}).get("text"), language, base)
         rows.append(
             AnswerRow(
                 key=str(key),
-                question=localized((question or {}).get("text"), language, base) or str(key),
+                question=(pipe(text, definition, ctx, language) if text else "") or str(key),
                 type_label=str(qtype.label) if qtype else "",
                 lines=answer_lines(question, answers[key], language, base),
             )

@@ -371,3 +371,25 @@ def test_the_sidebar_links_to_the_responses(client_for, owner):
     html = client_for(owner).get(list_url()).content.decode()
 
     assert f'href="{list_url()}" aria-current="page"' in html
+
+
+def test_question_texts_are_shown_as_the_respondent_saw_them():
+    from types import SimpleNamespace
+
+    from feedback.views.responses import answer_rows
+
+    definition = {
+        "base_language": "en",
+        "questions": [
+            {"key": "nps", "type": "nps", "text": {"en": "How likely?"}},
+            {"key": "why", "type": "text", "text": {"en": "Why {{answer.nps}}, {{hidden.plan}}?"}},
+        ],
+    }
+    response = SimpleNamespace(
+        survey_version=SimpleNamespace(definition=definition),
+        answers={"nps": 3, "why": "Slow"},
+        hidden_fields={"plan": "pro"},
+        meta={},
+    )
+
+    assert [row.question for row in answer_rows(response, "en")] == ["How likely?", "Why 3, pro?"]

@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -37,7 +36,13 @@ from tickets.forms import (
     StatusForm,
     TeamForm,
 )
-from tickets.models import CannedResponse, MessageKind, RootCause, Ticket, TicketEvent, TicketStatus
+from tickets.models import (
+    CannedResponse,
+    MessageKind,
+    RootCause,
+    Ticket,
+    TicketStatus,
+)
 from tickets.selectors import (
     canned_list,
     contact_history,
@@ -61,6 +66,7 @@ from tickets.services.tickets import (
 )
 from tickets.sla.clocks import clock_states
 from tickets.views.common import duration_text, followup_surveys, relative_due, team_choices, working_members
+from tickets.views.history import event_text
 
 
 @dataclass(frozen=True)
@@ -97,48 +103,6 @@ def clock_rows(ticket: Ticket, now: dt.datetime) -> list[ClockRow]:
         else:
             rows.append(ClockRow(str(clock.label), state, state, due_at))
     return rows
-
-
-EVENT_LABELS: dict[str, Any] = {
-    "created": gettext_lazy("opened the ticket"),
-    "response_appended": gettext_lazy("new feedback from the contact was added"),
-    "status_changed": gettext_lazy("changed the status"),
-    "reopened": gettext_lazy("reopened the ticket"),
-    "priority_changed": gettext_lazy("changed the priority"),
-    "assigned": gettext_lazy("assigned the ticket"),
-    "unassigned": gettext_lazy("unassigned the ticket"),
-    "claimed": gettext_lazy("claimed the ticket"),
-    "team_changed": gettext_lazy("moved the ticket to another team"),
-    "merged_into": gettext_lazy("merged this ticket into another"),
-    "merged_from": gettext_lazy("merged another ticket into this one"),
-    "note_added": gettext_lazy("added a note"),
-    "replied": gettext_lazy("replied to the customer"),
-    "contact_logged": gettext_lazy("logged a contact with the customer"),
-    "customer_replied": gettext_lazy("the customer replied"),
-    "followup_sent": gettext_lazy("sent a follow-up survey"),
-    "followup_answered": gettext_lazy("the customer answered the follow-up survey"),
-    "recovered": gettext_lazy("the customer is recovered"),
-    "sla_warning": gettext_lazy("SLA warning"),
-    "sla_breach": gettext_lazy("SLA breached"),
-    "sla_escalation": gettext_lazy("SLA escalated"),
-}
-
-
-def event_text(event: TicketEvent) -> str:
-    """One line of the history: what happened and, when the event says, from what to what."""
-    label = str(EVENT_LABELS.get(event.kind, event.kind.replace("_", " ")))
-    data = event.data if isinstance(event.data, dict) else {}
-    before, after = data.get("from"), data.get("to")
-    if before not in (None, "") and after not in (None, ""):
-        return f"{label}: {before} → {after}"
-    if after not in (None, ""):
-        return f"{label}: {after}"
-    details = [
-        f"{key}: {value}"
-        for key, value in data.items()
-        if key not in ("from", "to") and value not in (None, "")
-    ]
-    return f"{label} ({'; '.join(details)})" if details else label
 
 
 class TicketPageMixin(OrgViewMixin):
