@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -294,3 +295,14 @@ def escalation_managers(*, organization_id: int) -> list[Membership]:
     members = Membership.all_orgs.filter(organization_id=organization_id).select_related("user")
     managers = list(members.filter(role=Role.CX_MANAGER).order_by("pk"))
     return managers or list(members.filter(role__in=[Role.OWNER, Role.ADMIN]).order_by("pk"))
+
+
+def ticket_for_webhook(*, organization_id: int, ticket_id: Any) -> Ticket | None:
+    """The ticket a webhook event is about, with what its payload needs; None once it is gone."""
+    if not isinstance(ticket_id, int):
+        return None
+    return (
+        Ticket.all_orgs.select_related("team", "assignee__user", "root_cause__parent", "sla_policy")
+        .filter(organization_id=organization_id, pk=ticket_id)
+        .first()
+    )

@@ -12,6 +12,8 @@ from core.tenancy import TenantModel
 class WebhookEvent(models.TextChoices):
     RESPONSE_CREATED = "response.created", _("Response created")
     RESPONSE_FINISHED = "response.finished", _("Response finished")
+    TICKET_CREATED = "ticket.created", _("Ticket opened")
+    TICKET_STATUS_CHANGED = "ticket.status_changed", _("Ticket status changed")
 
 
 # A test delivery sent from the settings page; never subscribed to, never recorded in the outbox.

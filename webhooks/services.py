@@ -18,7 +18,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -34,6 +34,9 @@ from core.models import OutboxEvent
 from feedback.models import Response
 from webhooks.models import PING_TOPIC, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.selectors import response_for_webhook
+
+if TYPE_CHECKING:
+    from tickets.models import Ticket
 from webhooks.signing import sign
 
 logger = logging.getLogger(__name__)
@@ -217,6 +220,53 @@ def response_payload(response: Response) -> dict[str, Any]:
     }
 
 
+def ticket_payload(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as webhooks send it: its state, owner, clocks and the feedback it is about."""
+    from tickets.services.notifications import ticket_url
+
+    return {
+        "id": ticket.pk,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "team": ticket.team.name if ticket.team is not None else None,
+        "assignee": ticket.assignee.user.email if ticket.assignee is not None else None,
+        "response_id": ticket.response_id,
+        "contact_id": ticket.contact_id,
+        "root_cause": str(ticket.root_cause) if ticket.root_cause is not None else None,
+        "outcome": ticket.outcome or None,
+        "sla_policy": f"{ticket.sla_policy.key} v{ticket.sla_policy.version}" if ticket.sla_policy else None,
+        "feedback_at": _iso(ticket.feedback_at),
+        "first_response_due_at": _iso(ticket.first_response_due_at),
+        "first_responded_at": _iso(ticket.first_responded_at),
+        "resolution_due_at": _iso(ticket.resolution_due_at),
+        "resolved_at": _iso(ticket.resolved_at),
+        "recovered": ticket.recovered,
+        "created_at": _iso(ticket.created_at),
+        "url": ticket_url(ticket),
+    }
+
+
+def _event_payload(event: OutboxEvent) -> dict[str, Any] | None:
+    """What an event's deliveries carry, frozen now; None when its subject is gone."""
+    if event.topic.startswith("ticket."):
+        from tickets.selectors import ticket_for_webhook
+
+        ticket = ticket_for_webhook(
+            organization_id=event.organization_id, ticket_id=event.payload.get("ticket_id")
+        )
+        if ticket is None:
+            return None
+        payload: dict[str, Any] = {"ticket": ticket_payload(ticket)}
+        if event.topic == WebhookEvent.TICKET_STATUS_CHANGED:
+            payload["change"] = {"from": event.payload.get("from"), "to": event.payload.get("to")}
+        return payload
+    response = response_for_webhook(
+        organization_id=event.organization_id, response_id=event.payload.get("response_id")
+    )
+    return {"response": response_payload(response)} if response is not None else None
+
+
 def sample_response_payload(*, now: datetime) -> dict[str, Any]:
     return {
         "id": 0,
@@ -276,12 +326,9 @@ def webhook_deliveries_for_event(event: OutboxEvent) -> list[WebhookDelivery]:
     )
     if not endpoints:
         return []
-    response = response_for_webhook(
-        organization_id=event.organization_id, response_id=event.payload.get("response_id")
-    )
-    if response is None:
+    payload = _event_payload(event)
+    if payload is None:
         return []
-    payload = {"response": response_payload(response)}
     now = timezone.now()
     created: list[WebhookDelivery] = []
     for endpoint in endpoints:

@@ -425,3 +425,34 @@ def test_two_concurrent_sweeps_queue_each_due_delivery_once(make_endpoint, broke
     assert (sorted(results[0] + results[1]), again) == (due, [])
     assert sorted(lost) == [*due, max(due) + 1]
     assert broker.llen("default") == 121
+
+
+def test_ticket_events_reach_endpoints_subscribed_to_them(live_survey, make_endpoint, admin):
+    from tickets.models import RootCause
+    from tickets.services.tickets import ticket_change_status, ticket_open_for_response
+
+    tickets_only = make_endpoint(
+        "https://crm.example.com/hooks", events=("ticket.created", "ticket.status_changed")
+    )
+    make_endpoint("https://bi.example.com/hooks", events=("response.finished",), name="BI")
+    ticket, _ = ticket_open_for_response(response=submit_finished(live_survey))
+    cause = RootCause.all_orgs.create(organization=live_survey.organization, name="Courier late")
+    ticket_change_status(ticket=ticket, actor=admin, status="resolved", root_cause=cause, outcome="fixed")
+
+    created = webhook_deliveries_for_event(event("ticket.created"))
+    changed = webhook_deliveries_for_event(event("ticket.status_changed"))
+
+    assert [(d.endpoint_id, d.topic) for d in created + changed] == [
+        (tickets_only.pk, "ticket.created"),
+        (tickets_only.pk, "ticket.status_changed"),
+    ]
+    assert (created[0].payload["ticket"]["id"], created[0].payload["ticket"]["response_id"]) == (
+        ticket.pk,
+        ticket.response_id,
+    )
+    data = changed[0].payload
+    assert (data["change"], data["ticket"]["status"], data["ticket"]["root_cause"]) == (
+        {"from": "new", "to": "resolved"},
+        "resolved",
+        "Courier late",
+    )
