@@ -54,9 +54,10 @@ from tickets.services.messages import (
     ticket_log_contact,
     ticket_reply,
 )
+from tickets.services.opening import ticket_open_for_response
 from tickets.services.root_causes import root_cause_create
 from tickets.services.routing import routing_rule_create, ticket_route
-from tickets.services.tickets import ticket_change_status, ticket_claim, ticket_open_for_response
+from tickets.services.tickets import ticket_change_status, ticket_claim
 from tickets.sla.scan import sla_scan
 from tickets.sla.services import business_calendar_save, holiday_add, sla_policy_create, team_queue_update
 

@@ -293,9 +293,6 @@ def test_an_action_removed_from_the_rule_is_skipped(make_rule, make_response, re
 
 
 def test_the_ticket_action_opens_one_ticket_for_the_response(make_rule, make_response, jane):
-    tickets = pytest.importorskip("tickets.services.tickets")
-    if not hasattr(tickets, "ticket_open_for_response"):
-        pytest.skip("tickets.services.tickets.ticket_open_for_response is not there yet")
     from tickets.models import Ticket
 
     response = make_response(nps=1, contact=jane)

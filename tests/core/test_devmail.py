@@ -256,7 +256,7 @@ def ticket_with_reply(organization, make_member, mailbox):
     from core.tenancy import organization_context
     from tests import factories
     from tickets.services.messages import reply_send, ticket_reply
-    from tickets.services.tickets import ticket_open_for_response
+    from tickets.services.opening import ticket_open_for_response
 
     agent = make_member(organization, Role.AGENT, email="agent@acme.test", name="Tom Baker")
     contact = factories.ContactFactory(organization=organization, email="jane@example.test", name="Jane Doe")

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 
 from tickets.models import RootCause, Ticket
 from tickets.services.canned import canned_render, canned_response_create, canned_response_update
+from tickets.services.opening import ticket_open_for_response
 from tickets.services.root_causes import root_cause_create, root_cause_delete
-from tickets.services.tickets import ticket_change_status, ticket_open_for_response
+from tickets.services.tickets import ticket_change_status
 
 pytestmark = pytest.mark.django_db
 

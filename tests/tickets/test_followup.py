@@ -9,7 +9,8 @@ from tests import factories
 from tickets.models import TicketEvent, TicketMessage
 from tickets.services.followup import followup_record, handle_response_finished, ticket_followup_send
 from tickets.services.messages import reply_send
-from tickets.services.tickets import ticket_change_status, ticket_open_for_response
+from tickets.services.opening import ticket_open_for_response
+from tickets.services.tickets import ticket_change_status
 
 pytestmark = pytest.mark.django_db
 

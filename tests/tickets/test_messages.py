@@ -19,7 +19,8 @@ from tickets.services.messages import (
     ticket_log_contact,
     ticket_reply,
 )
-from tickets.services.tickets import ticket_change_status, ticket_open_for_response
+from tickets.services.opening import ticket_open_for_response
+from tickets.services.tickets import ticket_change_status
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from tickets.services.notifications import (
     notification_preference_update,
     notify,
 )
-from tickets.services.tickets import ticket_open_for_response
+from tickets.services.opening import ticket_open_for_response
 
 pytestmark = pytest.mark.django_db
 

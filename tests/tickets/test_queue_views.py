@@ -15,7 +15,7 @@ from accounts.roles import Role
 from core.tenancy import organization_context
 from tests import factories
 from tickets.models import Notification, SavedView, Ticket, TicketStatus
-from tickets.services.tickets import ticket_open_for_response
+from tickets.services.opening import ticket_open_for_response
 
 pytestmark = pytest.mark.django_db
 

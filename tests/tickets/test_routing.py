@@ -11,13 +11,13 @@ from django.db import connection
 from accounts.models import AuditEvent
 from feedback.models import Response
 from tickets.models import RoutingRule, Ticket, TicketResponse
+from tickets.services.opening import ticket_open_for_response
 from tickets.services.routing import (
     routing_rule_create,
     routing_rule_delete,
     routing_rule_move,
     routing_rule_update,
 )
-from tickets.services.tickets import ticket_open_for_response
 
 
 def _concurrently(*calls: Callable[[], Any]) -> list[Any]:

@@ -16,7 +16,8 @@ from tickets.selectors import (
     ticket_list,
     unread_count,
 )
-from tickets.services.tickets import ticket_change_status, ticket_open_for_response
+from tickets.services.opening import ticket_open_for_response
+from tickets.services.tickets import ticket_change_status
 
 pytestmark = pytest.mark.django_db
 

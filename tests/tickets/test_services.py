@@ -4,13 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tickets.models import Outcome, RootCause, Ticket, TicketEvent, TicketResponse, TicketStatus
+from tickets.services.opening import ticket_open_for_response
 from tickets.services.tickets import (
     ticket_assign,
     ticket_bulk,
     ticket_change_status,
     ticket_claim,
     ticket_merge,
-    ticket_open_for_response,
     ticket_set_priority,
     ticket_set_team,
 )

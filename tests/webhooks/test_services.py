@@ -429,7 +429,8 @@ def test_two_concurrent_sweeps_queue_each_due_delivery_once(make_endpoint, broke
 
 def test_ticket_events_reach_endpoints_subscribed_to_them(live_survey, make_endpoint, admin):
     from tickets.models import RootCause
-    from tickets.services.tickets import ticket_change_status, ticket_open_for_response
+    from tickets.services.opening import ticket_open_for_response
+    from tickets.services.tickets import ticket_change_status
 
     tickets_only = make_endpoint(
         "https://crm.example.com/hooks", events=("ticket.created", "ticket.status_changed")

@@ -1,4 +1,6 @@
-"""Opening, routing, assigning and moving tickets through their statuses, with an audit event each time."""
+"""Moving tickets through their statuses, assigning, merging and bulk changes, with an audit event each time.
+
+Opening a ticket from feedback is ``tickets.services.opening``."""
 
 from __future__ import annotations
 
@@ -7,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Team
-from feedback.models import Response
 from tickets.models import (
     OPEN_STATUSES,
     Outcome,
@@ -22,14 +23,18 @@ from tickets.models import (
     TicketResponse,
     TicketStatus,
 )
-from tickets.selectors import escalation_managers
-from tickets.services.common import may_work, new_token, user_of
+from tickets.services.common import (
+    lock_ticket,
+    may_work,
+    member_label,
+    notify_assigned,
+    sla_clocks,
+    touch,
+    user_of,
+)
 from tickets.services.events import ticket_event_record
-from tickets.services.notifications import notify
-from tickets.services.routing import assignee_pick, ticket_route
 
 if TYPE_CHECKING:
-    from feedback.models import AlertRule
     from surveys.models import Survey
 
 __all__ = [
@@ -40,12 +45,10 @@ __all__ = [
     "ticket_claim",
     "ticket_event_record",
     "ticket_merge",
-    "ticket_open_for_response",
     "ticket_set_priority",
     "ticket_set_team",
 ]
 
-SUBJECT_LIMIT = 200
 CLOSING = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 TRANSITIONS: dict[str, frozenset[str]] = {
     TicketStatus.NEW: frozenset(
@@ -56,191 +59,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     TicketStatus.RESOLVED: frozenset({TicketStatus.CLOSED, TicketStatus.OPEN}),
     TicketStatus.CLOSED: frozenset({TicketStatus.OPEN}),
 }
-
-
-def _clocks() -> Any:
-    from tickets.sla import clocks
-
-    return clocks
-
-
-def _lock(ticket: Ticket) -> Ticket:
-    """Lock the ticket's row for this transaction and reload it, so concurrent changes queue up."""
-    Ticket.all_orgs.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True).first()
-    ticket.refresh_from_db()
-    return ticket
-
-
-def _touch(ticket: Ticket, *fields: str) -> None:
-    ticket.updated_at = timezone.now()
-    ticket.save(update_fields=[*fields, "updated_at"])
-
-
-def _label(membership: Membership | None) -> str | None:
-    return membership.user.display_name if membership is not None else None
-
-
-def default_subject(response: Response) -> str:
-    """A subject in the organisation's language: whoever opens the ticket (a worker, an agent)."""
-    with translation.override(response.organization.default_language):
-        return _default_subject(response)
-
-
-def _default_subject(response: Response) -> str:
-    contact = response.contact
-    who = (contact.name or contact.email) if contact is not None else ""
-    who = who or _("an anonymous customer")
-    survey = response.survey.name if response.survey is not None else ""
-    if response.nps is not None:
-        text = _("NPS %(score)s from %(who)s") % {"score": response.nps, "who": who}
-    elif response.csat is not None:
-        text = _("CSAT %(score)s from %(who)s") % {"score": response.csat, "who": who}
-    else:
-        text = _("Feedback from %(who)s") % {"who": who}
-    if survey:
-        text = f"{text} · {survey}"
-    return text[:SUBJECT_LIMIT]
-
-
-# --- opening -----------------------------------------------------------------------------------------
-
-
-def _notify_assigned(ticket: Ticket, actor: Membership | None) -> None:
-    if ticket.assignee is not None and (actor is None or ticket.assignee_id != actor.pk):
-        notify(
-            recipients=[ticket.assignee],
-            kind="assigned",
-            text=lambda: _("Ticket #%(number)s was assigned to you: %(subject)s")
-            % {"number": ticket.pk, "subject": ticket.subject},
-            ticket=ticket,
-        )
-
-
-def _open_once(
-    *,
-    response: Response,
-    actor: Membership | None,
-    alert_rule: AlertRule | None,
-    priority: str,
-    subject: str,
-) -> tuple[Ticket, bool]:
-    organization_id = response.organization_id
-    user = user_of(actor)
-    link = (
-        TicketResponse.all_orgs.select_related("ticket")
-        .filter(organization_id=organization_id, response=response)
-        .first()
-    )
-    if link is not None:
-        return link.ticket, False
-    now = timezone.now()
-    if response.contact_id is not None:
-        existing = Ticket.all_orgs.filter(
-            organization_id=organization_id, contact_id=response.contact_id, status__in=OPEN_STATUSES
-        ).first()
-        if existing is not None:
-            TicketResponse.all_orgs.create(
-                organization_id=organization_id, ticket=existing, response=response, added_at=now
-            )
-            ticket_event_record(
-                ticket=existing,
-                actor=user,
-                kind="response_appended",
-                data={"response": response.pk, "alert_rule": alert_rule.pk if alert_rule else None},
-            )
-            _touch(existing)
-            return existing, False
-    ticket = Ticket(
-        organization_id=organization_id,
-        subject=(subject.strip() or default_subject(response))[:SUBJECT_LIMIT],
-        priority=priority,
-        response=response,
-        contact_id=response.contact_id,
-        alert_rule=alert_rule,
-        opened_by=user,
-        reply_token=new_token(),
-        feedback_at=response.received_at,
-        created_at=now,
-        updated_at=now,
-    )
-    ticket.save()
-    TicketResponse.all_orgs.create(
-        organization_id=organization_id, ticket=ticket, response=response, added_at=now
-    )
-    rule = ticket_route(ticket=ticket, response=response)
-    if ticket.team is not None:
-        ticket.assignee = assignee_pick(team=ticket.team)
-    ticket.save(update_fields=["team", "routing_rule", "priority", "assignee"])
-    _clocks().sla_apply(ticket=ticket, now=now)
-    ticket_event_record(
-        ticket=ticket,
-        actor=user,
-        kind="created",
-        data={
-            "response": response.pk,
-            "alert_rule": alert_rule.pk if alert_rule else None,
-            "alert_rule_name": alert_rule.name if alert_rule else None,
-            "routing_rule": rule.pk if rule else None,
-            "routing_rule_name": rule.name if rule else None,
-            "team": ticket.team.name if ticket.team else None,
-            "assignee": _label(ticket.assignee),
-            "priority": ticket.priority,
-        },
-    )
-    _notify_assigned(ticket, actor)
-    if ticket.assignee is None and ticket.team is not None and ticket.team.lead is not None:
-        team_name = ticket.team.name
-        notify(
-            recipients=[ticket.team.lead],
-            kind="unassigned",
-            text=lambda: _("New unassigned ticket #%(number)s in %(team)s: %(subject)s")
-            % {"number": ticket.pk, "team": team_name, "subject": ticket.subject},
-            ticket=ticket,
-        )
-    elif ticket.team is None and actor is None:
-        # No routing rule matched: without this nobody would hear of the ticket before its breach.
-        notify(
-            recipients=escalation_managers(organization_id=ticket.organization_id),
-            kind="unassigned",
-            text=lambda: _("New ticket #%(number)s matched no routing rule: %(subject)s")
-            % {"number": ticket.pk, "subject": ticket.subject},
-            ticket=ticket,
-        )
-    return ticket, True
-
-
-@transaction.atomic
-def ticket_open_for_response(
-    *,
-    response: Response,
-    actor: Membership | None = None,
-    alert_rule: AlertRule | None = None,
-    priority: str | None = None,
-    subject: str = "",
-) -> tuple[Ticket, bool]:
-    """The ticket for ``response``: its existing one, the contact's open one (appended), or a new one.
-
-    Idempotent, and safe against a concurrent open for the same response or contact: the loser of the
-    race hits a unique constraint, rolls back to its savepoint and finds the winner's ticket.
-    """
-    chosen = priority or Priority.NORMAL
-    if chosen not in Priority.values:
-        raise ValidationError({"priority": _("Choose a priority from the list.")})
-    if actor is not None and actor.organization_id != response.organization_id:
-        raise ValidationError(_("This response belongs to another organisation."))
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                return _open_once(
-                    response=response, actor=actor, alert_rule=alert_rule, priority=chosen, subject=subject
-                )
-        except IntegrityError:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-# --- status ------------------------------------------------------------------------------------------
 
 
 def _root_cause_of(ticket: Ticket, root_cause: RootCause | None) -> RootCause | None:
@@ -291,7 +109,7 @@ def _check_status_change(
 
 def _move_clocks(ticket: Ticket, before: str, status: str, now: Any) -> list[str]:
     """Pause, resume, stop or restart the SLA clocks for a status change; the extra fields to save."""
-    clocks = _clocks()
+    clocks = sla_clocks()
     fields: list[str] = []
     if status == TicketStatus.PENDING:
         clocks.sla_pause(ticket=ticket, now=now)
@@ -322,7 +140,7 @@ def ticket_change_status(
     followup_survey: Survey | None = None,
 ) -> Ticket:
     """Move the ticket to ``status``; closing and resolving need a root cause (resolving an outcome too)."""
-    ticket = _lock(ticket)
+    ticket = lock_ticket(ticket)
     before = ticket.status
     cause = _root_cause_of(ticket, root_cause) or ticket.root_cause
     _check_status_change(
@@ -348,7 +166,7 @@ def ticket_change_status(
     fields += _move_clocks(ticket, before, status, timezone.now())
     try:
         with transaction.atomic():
-            _touch(ticket, *fields)
+            touch(ticket, *fields)
     except IntegrityError:
         raise ValidationError(
             {"status": _("This contact already has another open ticket: merge this one into it instead.")}
@@ -378,12 +196,12 @@ def ticket_change_status(
 def ticket_set_priority(*, ticket: Ticket, actor: Membership, priority: str) -> Ticket:
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Choose a priority from the list.")})
-    ticket = _lock(ticket)
+    ticket = lock_ticket(ticket)
     before = ticket.priority
     if before == priority:
         return ticket
     ticket.priority = priority
-    _touch(ticket, "priority")
+    touch(ticket, "priority")
     ticket_event_record(
         ticket=ticket, actor=actor.user, kind="priority_changed", data={"from": before, "to": priority}
     )
@@ -404,19 +222,19 @@ def _check_assignee(ticket: Ticket, assignee: Membership | None) -> None:
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, actor: Membership | None, assignee: Membership | None) -> Ticket:
     _check_assignee(ticket, assignee)
-    ticket = _lock(ticket)
+    ticket = lock_ticket(ticket)
     before = ticket.assignee
     if (before.pk if before else None) == (assignee.pk if assignee else None):
         return ticket
     ticket.assignee = assignee
-    _touch(ticket, "assignee")
+    touch(ticket, "assignee")
     ticket_event_record(
         ticket=ticket,
         actor=user_of(actor),
         kind="assigned" if assignee is not None else "unassigned",
-        data={"from": _label(before), "to": _label(assignee)},
+        data={"from": member_label(before), "to": member_label(assignee)},
     )
-    _notify_assigned(ticket, actor)
+    notify_assigned(ticket, actor)
     return ticket
 
 
@@ -424,16 +242,16 @@ def ticket_assign(*, ticket: Ticket, actor: Membership | None, assignee: Members
 def ticket_claim(*, ticket: Ticket, actor: Membership) -> Ticket:
     if not may_work(actor):
         raise ValidationError(_("Your role may not work tickets."))
-    ticket = _lock(ticket)
+    ticket = lock_ticket(ticket)
     if ticket.assignee_id == actor.pk:
         return ticket
     if ticket.assignee_id is not None:
         raise ValidationError(
-            _("This ticket is already assigned to %(name)s.") % {"name": _label(ticket.assignee)}
+            _("This ticket is already assigned to %(name)s.") % {"name": member_label(ticket.assignee)}
         )
     ticket.assignee = actor
-    _touch(ticket, "assignee")
-    ticket_event_record(ticket=ticket, actor=actor.user, kind="claimed", data={"to": _label(actor)})
+    touch(ticket, "assignee")
+    ticket_event_record(ticket=ticket, actor=actor.user, kind="claimed", data={"to": member_label(actor)})
     return ticket
 
 
@@ -442,14 +260,14 @@ def ticket_set_team(*, ticket: Ticket, actor: Membership, team: Team | None) -> 
     """Move the ticket to another team; its SLA policy is applied again for that team."""
     if team is not None and team.organization_id != ticket.organization_id:
         raise ValidationError({"team": _("Choose a team from the list.")})
-    ticket = _lock(ticket)
+    ticket = lock_ticket(ticket)
     before = ticket.team
     if (before.pk if before else None) == (team.pk if team else None):
         return ticket
     ticket.team = team
-    _touch(ticket, "team")
+    touch(ticket, "team")
     if ticket.is_open:
-        _clocks().sla_apply(ticket=ticket)
+        sla_clocks().sla_apply(ticket=ticket)
     ticket_event_record(
         ticket=ticket,
         actor=actor.user,
@@ -539,8 +357,8 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: Membership) -> Ticket
     if source.organization_id != target.organization_id or source.pk == target.pk:
         raise ValidationError({"target": _("Choose another ticket of this organisation.")})
     first, second = sorted([source, target], key=lambda item: item.pk)
-    _lock(first)
-    _lock(second)
+    lock_ticket(first)
+    lock_ticket(second)
     if source.merged_into_id is not None:
         raise ValidationError({"target": _("This ticket was already merged.")})
     if target.merged_into_id is not None:
@@ -554,16 +372,16 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: Membership) -> Ticket
     fields = ["merged_into"]
     source.merged_into = target
     if source.is_open:
-        _clocks().sla_resolved(ticket=source, at=now)
+        sla_clocks().sla_resolved(ticket=source, at=now)
         source.status = TicketStatus.CLOSED
         source.closed_at = now
         fields += ["status", "closed_at"]
-    _touch(source, *fields)
+    touch(source, *fields)
     if target.contact_id is None and source.contact_id is not None:
         target.contact_id = source.contact_id
         try:
             with transaction.atomic():
-                _touch(target, "contact")
+                touch(target, "contact")
         except IntegrityError:
             target.contact_id = None
     ticket_event_record(

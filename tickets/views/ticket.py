@@ -55,12 +55,12 @@ from tickets.selectors import (
 from tickets.services.canned import canned_render
 from tickets.services.followup import ticket_followup_send
 from tickets.services.messages import ticket_add_note, ticket_log_contact, ticket_reply
+from tickets.services.opening import ticket_open_for_response
 from tickets.services.tickets import (
     ticket_assign,
     ticket_change_status,
     ticket_claim,
     ticket_merge,
-    ticket_open_for_response,
     ticket_set_priority,
     ticket_set_team,
 )

@@ -154,7 +154,7 @@ def _send_teams(delivery: AlertDelivery, action: Action, now: datetime) -> _Outc
 
 
 def _open_ticket(delivery: AlertDelivery, action: Action, now: datetime) -> _Outcome:
-    from tickets.services.tickets import ticket_open_for_response
+    from tickets.services.opening import ticket_open_for_response
 
     try:
         ticket, _created = ticket_open_for_response(
