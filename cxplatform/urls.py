@@ -11,6 +11,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("feedback.api.urls")),
     path("", include("tickets.api.urls")),
+    path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
 ]
@@ -24,6 +25,9 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("settings/webhooks/", include("webhooks.urls")),
     path("tickets/", include("tickets.urls")),
     path("settings/sla/", include("tickets.urls_sla")),
+    path("insights/text/", include("textanalysis.urls")),
+    path("insights/", include("dashboards.urls")),
+    path("exports/", include("exports.urls")),
 ]
 
 handler429 = "accounts.adapters.too_many_requests"
@@ -38,6 +42,7 @@ urlpatterns = [
     path("", include("accounts.urls_user")),
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("s/", include("surveys.urls_public")),
+    path("board/", include("dashboards.urls_public")),
 ]
 
 # The development mailbox (make run): every email sent, and "reply as the customer".

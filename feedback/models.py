@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -84,6 +86,12 @@ class Response(TenantModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     # The ending the respondent reached (a key of the version's endings), once finished.
     ending = models.CharField(max_length=40, blank=True)
+    # Text analytics (textanalysis), filled by the workers after the response commits.
+    sentiment = models.CharField(_("sentiment"), max_length=10, blank=True)  # positive, neutral, negative
+    sentiment_score = models.FloatField(null=True, blank=True)  # -1 … 1
+    keywords = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    theme_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -106,6 +114,7 @@ class Response(TenantModel):
         indexes = [
             models.Index(fields=["organization", "-received_at"], name="response_org_received"),
             models.Index(fields=["organization", "survey", "-received_at"], name="response_org_survey"),
+            GinIndex(fields=["theme_ids"], name="response_theme_ids"),
         ]
 
     def __str__(self) -> str:

@@ -33,9 +33,12 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "surveys",
+    "textanalysis",  # before feedback: its outbox handler adds sentiment before alert rules read it
     "feedback",
     "tickets",
+    "analytics",
     "dashboards",
+    "exports",
     "widgets",
     "webhooks",
 ]

@@ -1,0 +1,7 @@
+"""Export pages: ``/o/<org_slug>/exports/...``."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "exports"
+
+urlpatterns: list[URLPattern | URLResolver] = []
