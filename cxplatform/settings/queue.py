@@ -43,4 +43,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "alerts-digests": {"task": "alerts.digests", "schedule": 60},
     # Re-sends ticket replies and notification emails whose task was lost.
     "tickets-email-sweep": {"task": "tickets.email_sweep", "schedule": 60},
+    # Rebuilds the rollups of days whose responses changed (dashboards lag by a few seconds).
+    "rollups-flush": {
+        "task": "analytics.rollups_flush",
+        "schedule": env_int("ROLLUP_FLUSH_SECONDS", 5, minimum=1),
+    },
+    # Sends the weekly board digest to opted-in members (Monday from 08:00 organisation-local, once a
+    # week); every 15 minutes so that it leaves close to 08:00 in every time zone.
+    "dashboards-weekly-digests": {"task": "dashboards.weekly_digests", "schedule": 900},
+    # Takes back exports whose worker died, fails those that never finish, deletes files after 7 days.
+    "exports-sweep": {"task": "exports.sweep", "schedule": 60},
 }
