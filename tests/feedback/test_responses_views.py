@@ -356,8 +356,9 @@ def test_the_list_and_detail_need_a_bounded_number_of_queries(
     # Every page also counts the member's unread notifications (the bell): one query.
     with django_assert_max_num_queries(12):
         assert client.get(list_url()).status_code == 200
-    # The detail page adds the alert trace and the response's ticket: one query each.
-    with django_assert_max_num_queries(12):
+    # The detail page adds the alert trace and the response's ticket: one query each; and its theme
+    # names and tags (with the organisation's tag names to suggest): one query each.
+    with django_assert_max_num_queries(15):
         assert client.get(detail_url(limited.on_listed.pk)).status_code == 200
 
 

@@ -49,7 +49,12 @@ def _free_texts(answers: Mapping[str, Any], text_keys: set[str] | None) -> list[
     return texts
 
 
-def _sentiment_of(meta: Any) -> str | None:
+def _sentiment_of(response: Response) -> str | None:
+    """The sentiment text analytics found (it runs before the alert rules); else one the sender gave in
+    ``meta.sentiment`` (a label, or ``{"label": ...}``)."""
+    if response.sentiment in SENTIMENTS:
+        return response.sentiment
+    meta = response.meta
     raw = meta.get("sentiment") if isinstance(meta, Mapping) else None
     if isinstance(raw, Mapping):
         raw = raw.get("label")
@@ -87,7 +92,7 @@ def facts_for(response: Response) -> ResponseFacts:
         ces=response.ces,
         answers=answers,
         text="\n".join(texts),
-        sentiment=_sentiment_of(response.meta),
+        sentiment=_sentiment_of(response),
         touchpoint_id=response.touchpoint_id,
         survey_id=response.survey_id,
         hidden=response.hidden_fields if isinstance(response.hidden_fields, Mapping) else {},
