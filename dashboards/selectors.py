@@ -6,17 +6,61 @@ memory used do not grow with the number of responses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
 
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization, User
+from accounts.roles import Perm, Role, role_has
 from accounts.selectors import AccessScope
+from analytics.filters import MetricFilters, previous_period
+from analytics.metrics import Change, Estimate, MetricName, Tally, compare, estimate, nps_groups
+from analytics.selectors import (
+    Group,
+    GroupBy,
+    Interval,
+    ThemeCount,
+    comment_feed,
+    crosstab,
+    tally,
+    tally_by,
+    tally_series,
+    theme_counts,
+)
+from dashboards.models import Dashboard, Tile, TileKind
 from feedback.models import Channel, Response
+from feedback.selectors import survey_filter_choices
+from surveys.models import Survey
+
+PERIOD_DAYS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+DEFAULT_PERIOD = "30d"
+# The longest custom period: keeps the trend series (and the page) bounded.
+MAX_PERIOD_DAYS = 3 * 366
+
+
+def resolve_period(period: str, start: date | None, end: date | None, *, today: date) -> tuple[date, date]:
+    """Inclusive organisation-local dates of a preset (ending today) or of custom dates."""
+    if period == "custom" and start is not None and end is not None:
+        return start, end
+    days = PERIOD_DAYS.get(period, PERIOD_DAYS[DEFAULT_PERIOD])
+    return today - timedelta(days=days - 1), today
+
+
+def interval_for(start: date, end: date) -> str:
+    """A trend interval that gives a readable number of points for the period."""
+    days = (end - start).days + 1
+    if days <= 62:
+        return "day"
+    if days <= 366:
+        return "week"
+    return "month"
+
 
 OVERVIEW_PERIOD = timedelta(days=30)
 LATEST_COMMENTS = 10
@@ -179,3 +223,189 @@ def overview(*, organization: Organization, scope: AccessScope, now: datetime | 
         channels=channels,
         latest_comments=comments,
     )
+
+
+# --- custom dashboards ---------------------------------------------------------------------------------
+
+
+def dashboards_for(*, organization: Organization, user: User) -> list[Dashboard]:
+    """The member's own dashboards and those shared with the organisation, by name."""
+    return list(
+        Dashboard.all_orgs.filter(organization=organization)
+        .filter(Q(owner=user) | Q(shared=True))
+        .select_related("owner")
+        .annotate(tile_count=Count("tiles"))
+        .order_by("name", "pk")
+    )
+
+
+def dashboard_get(*, organization: Organization, user: User, dashboard_id: int) -> Dashboard:
+    """One dashboard the member may read; Dashboard.DoesNotExist when it is missing, another
+    organisation's or someone else's private one (all three read the same)."""
+    return (
+        Dashboard.all_orgs.filter(organization=organization)
+        .filter(Q(owner=user) | Q(shared=True))
+        .select_related("owner", "organization")
+        .get(pk=dashboard_id)
+    )
+
+
+def dashboard_editable_by(*, dashboard: Dashboard, membership: Membership) -> bool:
+    """Only the owner edits a dashboard; admins may also edit the shared ones they can see."""
+    if not role_has(membership.role, Perm.DASHBOARDS_EDIT):
+        return False
+    return dashboard.owner_id == membership.user_id or membership.role in (Role.OWNER, Role.ADMIN)
+
+
+def dashboard_tiles(*, dashboard: Dashboard) -> list[Tile]:
+    return list(Tile.all_orgs.filter(dashboard=dashboard).order_by("position", "pk"))
+
+
+def tile_get(*, dashboard: Dashboard, tile_id: int) -> Tile:
+    return Tile.all_orgs.select_related("dashboard").get(dashboard=dashboard, pk=tile_id)
+
+
+def saved_filters_to_metric(saved: Mapping[str, Any], *, today: date) -> MetricFilters:
+    """Saved dashboard filters (a relative period, so the dashboard stays current) as MetricFilters."""
+    start, end = resolve_period(
+        str(saved.get("period") or DEFAULT_PERIOD),
+        _iso(saved.get("start")),
+        _iso(saved.get("end")),
+        today=today,
+    )
+    dimensions = {k: v for k, v in saved.items() if k not in ("period", "start", "end")}
+    return MetricFilters.from_json(dimensions).with_period(start, end)
+
+
+def tile_filters(dashboard_filters: Mapping[str, Any], tile_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The dashboard's saved filters overlaid by the tile's own (each one it sets replaces the dashboard's)."""
+    merged = dict(dashboard_filters or {})
+    own = tile_config.get("filters") or {}
+    if not isinstance(own, Mapping):
+        return merged
+    if own.get("period"):
+        merged["period"] = own["period"]
+        merged["start"], merged["end"] = own.get("start"), own.get("end")
+    for name in ("survey_ids", "channels", "touchpoint_ids", "stage_ids", "languages"):
+        if own.get(name):
+            merged[name] = own[name]
+    return merged
+
+
+def _iso(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class SurveyResultsRow:
+    survey: Survey
+    responses: int
+
+
+def results_surveys(*, organization: Organization, scope: AccessScope) -> list[SurveyResultsRow]:
+    """The surveys the member may see, with the number of responses they may see (all time)."""
+    surveys = list(survey_filter_choices(organization=organization, scope=scope).select_related("touchpoint"))
+    counts = {
+        group.key: group.tally.responses
+        for group in tally_by(
+            organization=organization, scope=scope, filters=MetricFilters(), group_by="survey"
+        )
+    }
+    return [SurveyResultsRow(survey=s, responses=counts.get(str(s.pk), 0)) for s in surveys]
+
+
+def results_survey_get(*, organization: Organization, scope: AccessScope, survey_id: int) -> Survey:
+    """A survey the member may see; Survey.DoesNotExist otherwise (missing, another tenant's, out of scope)."""
+    return (
+        survey_filter_choices(organization=organization, scope=scope)
+        .select_related("current_version", "touchpoint")
+        .get(pk=survey_id)
+    )
+
+
+@dataclass
+class TileData:
+    """What one tile shows, read with the viewer's scope."""
+
+    tile: Tile
+    filters: MetricFilters
+    metric: MetricName = "nps"
+    estimate: Estimate | None = None
+    change: Change | None = None
+    previous: Estimate | None = None
+    nps_groups: tuple[int, int, int] | None = None
+    interval: Interval = "week"
+    series: list[tuple[date, Tally]] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    rows: list[Group] = field(default_factory=list)
+    columns: list[Group] = field(default_factory=list)
+    cells: dict[tuple[str, str], Tally] = field(default_factory=dict)
+    themes: list[ThemeCount] = field(default_factory=list)
+    feed: list[Response] = field(default_factory=list)
+
+
+def tile_read(
+    *,
+    organization: Organization,
+    scope: AccessScope,
+    tile: Tile,
+    dashboard_filters: Mapping[str, Any],
+    today: date,
+) -> TileData:
+    """One tile's numbers: the dashboard's filters overlaid by the tile's own, through the analytics
+    read layer with the viewer's scope (a restricted viewer of a shared dashboard sees only their data).
+    One to two reads per tile whatever the data size."""
+    config = tile.config if isinstance(tile.config, Mapping) else {}
+    filters = saved_filters_to_metric(tile_filters(dashboard_filters, config), today=today)
+    metric = cast(MetricName, config.get("metric") if config.get("metric") in METRIC_NAMES else "nps")
+    data = TileData(tile=tile, filters=filters, metric=metric)
+    raw_limit = config.get("limit")
+    limit = max(1, min(raw_limit, 50)) if isinstance(raw_limit, int) else 10
+    if tile.kind == TileKind.METRIC:
+        current = tally(organization=organization, scope=scope, filters=filters)
+        start, end = filters.start or today, filters.end or today
+        before = tally(
+            organization=organization, scope=scope, filters=filters.with_period(*previous_period(start, end))
+        )
+        data.estimate = estimate(current, metric)
+        data.previous = estimate(before, metric)
+        data.change = compare(current, before, metric)
+        data.nps_groups = nps_groups(current) if metric == "nps" else None
+    elif tile.kind == TileKind.TREND:
+        interval = config.get("interval")
+        data.interval = cast(Interval, interval if interval in ("day", "week", "month") else "week")
+        data.series = tally_series(
+            organization=organization, scope=scope, filters=filters, interval=data.interval
+        )
+    elif tile.kind == TileKind.BREAKDOWN:
+        data.groups = tally_by(
+            organization=organization,
+            scope=scope,
+            filters=filters,
+            group_by=_group_by(config.get("group_by"), "channel"),
+        )
+    elif tile.kind == TileKind.CROSSTAB:
+        rows = _group_by(config.get("rows"), "channel")
+        columns = _group_by(config.get("columns"), "stage")
+        if rows != columns:
+            data.rows, data.columns, data.cells = crosstab(
+                organization=organization, scope=scope, filters=filters, rows=rows, columns=columns
+            )
+    elif tile.kind == TileKind.THEMES:
+        data.themes = theme_counts(organization=organization, scope=scope, filters=filters, limit=limit)
+    elif tile.kind == TileKind.FEED:
+        data.feed = comment_feed(organization=organization, scope=scope, filters=filters, limit=limit)
+    return data
+
+
+METRIC_NAMES: tuple[str, ...] = ("nps", "csat", "ces", "ces_easy")
+GROUP_BY_NAMES: tuple[str, ...] = ("channel", "touchpoint", "stage", "language", "survey")
+
+
+def _group_by(value: Any, default: GroupBy) -> GroupBy:
+    return cast(GroupBy, value) if value in GROUP_BY_NAMES else default

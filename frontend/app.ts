@@ -3,6 +3,7 @@
 import "htmx.org";
 import "./conditions/editor";
 import "./queue/queue";
+import "./dashboards/tiles";
 
 function onReady(fn: () => void): void {
   if (document.readyState !== "loading") fn();
