@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from analytics.api.views import MetricsView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("metrics", MetricsView.as_view(), name="api_metrics"),
+]

@@ -172,6 +172,7 @@ class ResponseListView(ResponseScopeMixin, TemplateView):
             responses=page.responses,
             filter_query=query.urlencode(),
             paged=after is not None or before is not None,
+            can_export=self.can(Perm.RESPONSES_EXPORT),
         )
         return context
 

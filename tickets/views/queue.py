@@ -108,6 +108,7 @@ class QueueView(OrgViewMixin, TemplateView):
             bulk_actions=bulk_groups(),
             can_work=self.can(Perm.TICKETS_WORK),
             can_manage_settings=self.can(Perm.ALERTS_MANAGE),
+            can_export=self.can(Perm.RESPONSES_EXPORT),
         )
         return context
 
