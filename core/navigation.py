@@ -42,7 +42,11 @@ DEFAULT_ORDER = ("insights", "measure", "act", "settings")
 ITEMS: list[NavItem] = [
     NavItem("insights", _("Overview"), "org_home", Perm.DASHBOARDS_VIEW, "home"),
     NavItem("insights", _("Board dashboard"), "dashboards:board", Perm.DASHBOARDS_VIEW, "chart"),
+    NavItem("insights", _("Survey results"), "dashboards:results_index", Perm.DASHBOARDS_VIEW, "bars"),
+    NavItem("insights", _("Dashboards"), "dashboards:custom_list", Perm.DASHBOARDS_VIEW, "grid"),
     NavItem("insights", _("Responses"), "feedback:response_list", Perm.RESPONSES_VIEW, "inbox"),
+    NavItem("insights", _("Themes and tags"), "textanalysis:theme_list", Perm.SURVEYS_VIEW, "tag"),
+    NavItem("insights", _("Exports"), "exports:export_list", Perm.RESPONSES_EXPORT, "download"),
     NavItem("measure", _("Surveys"), "surveys:survey_list", Perm.SURVEYS_VIEW, "form"),
     NavItem("measure", _("Touchpoints"), "surveys:touchpoint_list", Perm.SURVEYS_VIEW, "map"),
     NavItem("measure", _("Websites"), "widgets:site_list", Perm.SITES_MANAGE, "globe"),

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+ensure_debian_packages libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 ensure_python
 ensure_node
 trap 'stop_services' EXIT

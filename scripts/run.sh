@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debian_packages gettext
+# Pango (with HarfBuzz) lays out the PDF board report; the CJK fonts let it show Chinese.
+ensure_debian_packages gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 ensure_python
 ensure_node
 ensure_env_file

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debian_packages gettext chromium chromium-driver fonts-noto-cjk
+ensure_debian_packages gettext libpango-1.0-0 libpangoft2-1.0-0 chromium chromium-driver fonts-noto-cjk
 ensure_python
 ensure_node
 trap 'stop_services' EXIT

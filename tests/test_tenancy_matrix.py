@@ -48,6 +48,7 @@ PUBLIC = {
     "api_feedback": "secret-key API, keys of two organisations (tests/feedback/test_feedback_api.py)",
     "api_feedback_batch": "secret-key API, keys of two organisations (tests/feedback/test_feedback_api.py)",
     "api_responses": "secret-key API, keys of two organisations (tests/feedback/test_feedback_api.py)",
+    "api_metrics": "secret-key API, keys of two organisations (tests/analytics/test_metrics_api.py)",
     "api_public_responses": "publishable-key ingestion, cookie-less by design (tests/feedback/test_public_api.py)",
     "api_public_config": "the widget config of a publishable key, cookie-less by design (tests/widgets/test_config.py)",
     "set_language": "Django's language cookie view",
@@ -59,6 +60,7 @@ PUBLIC_PREFIXES = {
     "s/": "the hosted link survey answers anyone with its public id (tests/surveys/test_public_views.py)",
     "accounts/": "allauth sign-in, sign-up, password and two-factor pages (tests/accounts/test_auth.py)",
     "admin/": "Django admin, staff only",
+    "board/": "the board behind a revocable share token (tests/dashboards/test_board_share.py)",
     "static/": "static files",
 }
 
@@ -141,8 +143,10 @@ def build_world(slug: str) -> dict[str, object]:
     )
     site = factories.SiteFactory(organization=org)
     closed_loop = build_closed_loop(org, owner, survey, team)
+    insights = build_insights(org, owner)
     ids = {
         **closed_loop,
+        **insights,
         "org_slug": slug,
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
@@ -214,6 +218,32 @@ def build_closed_loop(org, owner, survey, team) -> dict[str, object]:
     }
 
 
+def build_insights(org, owner) -> dict[str, object]:
+    """A share link, a dashboard with a tile, a theme, a tag and an export: rows behind the insights pages."""
+    from dashboards.models import BoardShare, Dashboard, Tile
+    from exports.models import ExportJob
+    from textanalysis.models import Tag, Theme
+
+    # Shared, so that a viewer reads it (a private one is missing for everyone but its owner).
+    dashboard = Dashboard.all_orgs.create(organization=org, name="Weekly", owner=owner.user, shared=True)
+    return {
+        "share_id": BoardShare.all_orgs.create(
+            organization=org, token_hash=hashlib.sha256(org.slug.encode()).hexdigest()
+        ).pk,
+        "dashboard_id": dashboard.pk,
+        "tile_id": Tile.all_orgs.create(
+            organization=org, dashboard=dashboard, kind="metric", config={"metric": "nps"}
+        ).pk,
+        "theme_id": Theme.all_orgs.create(
+            organization=org, name="Delivery", keywords={"en": ["delivery"]}
+        ).pk,
+        "tag_id": Tag.all_orgs.create(organization=org, name="Follow up").pk,
+        "export_id": ExportJob.all_orgs.create(
+            organization=org, created_by=owner.user, membership=owner, kind="responses", file_format="csv"
+        ).pk,
+    }
+
+
 @pytest.fixture
 def worlds(db):
     return build_world("alpha"), build_world("beta")
@@ -272,6 +302,12 @@ def test_every_url_argument_has_a_provider(route, name):
         "version_id",
         "version_number",
         "response_id",
+        "share_id",
+        "dashboard_id",
+        "tile_id",
+        "theme_id",
+        "tag_id",
+        "export_id",
     }
 
     assert [arg for arg in kwargs_of(route) if arg not in known] == []

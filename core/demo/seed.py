@@ -33,6 +33,7 @@ from accounts.services import (
 )
 from core.demo import world
 from core.demo.closed_loop import seed_closed_loop
+from core.demo.insights import seed_insights
 from core.demo.names import contact_rows
 from core.demo.responses import SeededIds, SeededResponse, SeededVersion, response_rows
 from core.demo.services import (
@@ -237,6 +238,10 @@ def _closed_loop(w: DemoWorld) -> None:
     seed_closed_loop(organization=w.org, now=w.now)
 
 
+def _insights(w: DemoWorld) -> None:
+    seed_insights(organization=w.org, author=w.memberships["cx_global"], executive=w.memberships["executive"])
+
+
 # Steps that run inside the demo organisation's tenancy context, after it exists.
 STEPS: list[Callable[[DemoWorld], None]] = [
     _teams,
@@ -246,6 +251,7 @@ STEPS: list[Callable[[DemoWorld], None]] = [
     _responses,
     _website,
     _closed_loop,
+    _insights,
 ]
 
 

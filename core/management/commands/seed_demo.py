@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from core.demo.closed_loop import ensure_demo_closed_loop
+from core.demo.insights import ensure_demo_insights
 from core.demo.seed import (
     demo_organization,
     ensure_demo_website,
@@ -61,6 +62,10 @@ class Command(BaseCommand):
             if ensure_demo_closed_loop(organization):
                 self.stdout.write(
                     "Added the closed loop: alert rules, team queues, SLA policies and tickets."
+                )
+            if ensure_demo_insights(organization):
+                self.stdout.write(
+                    "Added the analytics: themes, text analysis, rollups and a shared dashboard."
                 )
             if read_password_file(password_file) is None:
                 self.stdout.write(
