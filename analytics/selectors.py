@@ -613,8 +613,9 @@ class LoopKpis:
     median_first_contact_hours: float | None
     backlog: list[tuple[str, int]]  # [("lt24h", n), ("24to48h", n), ("2to7d", n), ("gt7d", n)]
     detractor_tickets: int
+    recovery_known: int  # detractor tickets whose follow-up answered whether they were recovered
     recovered: int
-    recovered_share: float | None  # percent of detractor tickets with recovered not null
+    recovered_share: float | None  # percent of recovery_known
 
 
 def _ticket_scope_q(organization: Organization, scope: AccessScope) -> Q:
@@ -669,6 +670,7 @@ def loop_kpis(*, organization: Organization, scope: AccessScope, start: date, en
         median_first_contact_hours=statistics.median(hours) if hours else None,
         backlog=list(backlog.items()),
         detractor_tickets=len(detractors),
+        recovery_known=len(answered),
         recovered=recovered,
         recovered_share=recovered * 100 / len(answered) if answered else None,
     )

@@ -193,6 +193,10 @@ def bar_chart(
     chart = pygal.HorizontalBar(**config) if horizontal else pygal.Bar(**config)
     chart.title = title
     chart.x_labels = list(labels)
+    counts = [v for v in values if v is not None]
+    if y_range is None and counts and all(float(v).is_integer() for v in counts) and 0 <= max(counts) <= 10:
+        # Small counts (a backlog of 3 tickets): whole-number gridlines, not 0.2 steps.
+        chart.y_labels = list(range(int(max(counts)) + 2))
     chart.add(value_header or title, list(values))
     rows: list[tuple[str, ...]] = [("", value_header or title)]
     rows += [(label, _fmt(value, value_format)) for label, value in zip(labels, values, strict=False)]

@@ -27,7 +27,8 @@ from dashboards import charts
 from dashboards.charts import Chart
 
 PERIODS: tuple[int, ...] = (30, 90, 365)
-DEFAULT_PERIOD = 90
+# The last 30 days against the 30 before: what an executive reads each month.
+DEFAULT_PERIOD = 30
 DIGEST_PERIOD = 7
 TOP_THEMES = 8
 THEMES_IN_TREND = 5

@@ -374,6 +374,7 @@ def test_loop_kpis_against_hand_built_tickets(
         median_first_contact_hours=pytest.approx(10.0),  # type: ignore[arg-type]
         backlog=[("lt24h", 1), ("24to48h", 1), ("2to7d", 1), ("gt7d", 1)],
         detractor_tickets=3,
+        recovery_known=2,
         recovered=1,
         recovered_share=50.0,
     )
