@@ -55,6 +55,8 @@ def export_responses(
     return (
         response_filtered(organization=organization, scope=scope, filters=filters)
         .select_related("survey", "touchpoint__stage", "contact")
+        # Only the survey's name is written: its working draft is large JSON, decoded per row otherwise.
+        .defer("survey__draft")
         .order_by("-received_at", "-pk")
     )
 
