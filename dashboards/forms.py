@@ -128,8 +128,8 @@ class _PeriodMixin(forms.Form):
 # --- the results page ------------------------------------------------------------------------------------
 
 
-class ResultsFilterForm(_PrefixUnderscore, _PeriodMixin):
-    """One segment of a survey's results. The page has two: the main one and the ``b_`` one to compare."""
+class _DimensionFields(forms.Form):
+    """Channel, touchpoint, journey stage and language: the filters the rollups serve."""
 
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
@@ -149,6 +149,16 @@ class ResultsFilterForm(_PrefixUnderscore, _PeriodMixin):
     language = forms.ChoiceField(
         label=_("Language"), choices=[("", _("All languages")), *settings.LANGUAGES], required=False
     )
+
+
+class ResultsFilterForm(_PrefixUnderscore, _PeriodMixin, _DimensionFields):
+    """One segment of a survey's results. The page has two: the main one and the ``b_`` one to compare."""
+
+    field_order = [
+        "period", "start", "end", "channel", "touchpoint", "stage", "language", "score_group",
+        "hidden_name", "hidden_value", "tag", "theme", "sentiment",
+    ]  # fmt: skip
+
     score_group = forms.ChoiceField(label=_("Score group"), choices=SCORE_GROUP_CHOICES, required=False)
     hidden_name = forms.ChoiceField(label=_("Hidden field"), choices=[("", "—")], required=False)
     hidden_value = forms.CharField(label=_("Hidden field value"), max_length=200, required=False)
@@ -257,7 +267,7 @@ class ResultsOptionsForm(forms.Form):
 # --- custom dashboards -----------------------------------------------------------------------------------
 
 
-class DashboardForm(_PeriodMixin):
+class DashboardForm(_PeriodMixin, _DimensionFields):
     """A dashboard's name, sharing and the filters every tile starts from."""
 
     name = forms.CharField(label=_("Name"), max_length=120)
@@ -272,25 +282,18 @@ class DashboardForm(_PeriodMixin):
     survey = _NamedChoiceField(
         label=_("Survey"), queryset=Survey.all_orgs.none(), required=False, empty_label=_("All surveys")
     )
-    field_order = ["name", "shared", "period", "start", "end"]
-    channel = forms.ChoiceField(
-        label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
-    )
-    touchpoint = _NamedChoiceField(
-        label=_("Touchpoint"),
-        queryset=Touchpoint.all_orgs.none(),
-        required=False,
-        empty_label=_("All touchpoints"),
-    )
-    stage = _NamedChoiceField(
-        label=_("Journey stage"),
-        queryset=JourneyStage.all_orgs.none(),
-        required=False,
-        empty_label=_("All stages"),
-    )
-    language = forms.ChoiceField(
-        label=_("Language"), choices=[("", _("All languages")), *settings.LANGUAGES], required=False
-    )
+    field_order = [
+        "name",
+        "shared",
+        "period",
+        "start",
+        "end",
+        "survey",
+        "channel",
+        "touchpoint",
+        "stage",
+        "language",
+    ]
 
     def __init__(self, *args: Any, organization: Organization, scope: AccessScope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

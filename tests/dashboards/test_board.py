@@ -197,7 +197,8 @@ def test_top_themes_are_escaped(board, owner, client_for):
 
 
 @pytest.mark.parametrize(
-    ("param", "days", "interval"), [("30", 30, "day"), ("365", 365, "month"), ("90", 90, "week"), ("bogus", 30, "day")]
+    ("param", "days", "interval"),
+    [("30", 30, "day"), ("365", 365, "month"), ("90", 90, "week"), ("bogus", 30, "day")],
 )
 def test_the_period_selector_picks_the_interval(board, owner, client_for, param, days, interval):
     response = client_for(owner).get(board_url(board.organization, period=param))

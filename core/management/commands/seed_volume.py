@@ -48,6 +48,17 @@ from core.demo import world
 from core.demo.answers import SCORE_TYPES, answers_for
 from core.demo.names import contact_rows
 from core.demo.phrases import ONLINE_TOPICS, PHRASES, polarity_of
+from core.demo.responses import (  # the demo's shape of feedback, drawn at volume here
+    _BASE,
+    _COUNTRIES,
+    _DURATION,
+    _EXTERNAL_PREFIX,
+    _HOURS,
+    _LANGUAGES,
+    _PLANS,
+    _STORES,
+    _WEEKDAY_FACTOR,
+)
 from core.demo.services import demo_survey_backdate
 from core.demo.surveys import demo_definition
 from core.tenancy import organization_context
@@ -70,42 +81,6 @@ TEAM_NAME: Final = "Customer care"
 # Margin before "now" for today's responses: app-store reviews reach us up to 65 minutes late.
 TODAY_MARGIN: Final = timedelta(minutes=70)
 
-_BASE: Final[dict[str, tuple[int, tuple[float, ...]]]] = {
-    "nps": (0, (2, 1, 1.5, 2, 2.5, 4, 7, 13, 18, 24, 25)),
-    "csat": (1, (3, 5, 12, 38, 42)),
-    "ces": (1, (3, 4, 7, 12, 22, 28, 24)),
-}
-_LANGUAGES: Final = (("en", 50), ("ru", 20), ("zh-hans", 15), ("id", 15))
-_COUNTRIES: Final[dict[str, tuple[tuple[str, int], ...]]] = {
-    "en": (("GB", 35), ("DE", 20), ("NL", 15), ("IE", 10), ("US", 10), ("SE", 5), ("FR", 5)),
-    "ru": (("RU", 45), ("KZ", 20), ("DE", 15), ("LV", 10), ("AM", 10)),
-    "zh-hans": (("CN", 60), ("SG", 25), ("MY", 15)),
-    "id": (("ID", 90), ("SG", 5), ("MY", 5)),
-}
-_PLANS: Final = (("basic", 55), ("plus", 30), ("pro", 15))
-_STORES: Final = ("Berlin Mitte", "Hamburg Altona", "Amsterdam Centraal", "London Oxford Street")
-_HOURS: Final = (
-    0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.5, 2.5, 3.2, 3.5, 3.5,
-    3.6, 3.4, 3.3, 3.2, 3.1, 3.2, 3.4, 3.6, 3.3, 2.5, 1.5, 0.7,
-)  # fmt: skip
-_WEEKDAY_FACTOR: Final = (1.15, 1.15, 1.15, 1.15, 1.15, 0.7, 0.55)
-_DURATION: Final[dict[str, tuple[int, int]]] = {
-    Channel.WEB: (15, 120),
-    Channel.LINK: (30, 300),
-    Channel.EMAIL: (20, 240),
-    Channel.SMS: (20, 180),
-    Channel.KIOSK: (10, 60),
-    Channel.API: (10, 90),
-    Channel.CHAT: (10, 60),
-    Channel.CALL_CENTRE: (30, 120),
-    Channel.APP_REVIEW: (30, 300),
-}
-# Feedback pulled from other systems carries their id instead of a client-generated UUID.
-_EXTERNAL_PREFIX: Final[dict[str, str]] = {
-    Channel.CHAT: "chat",
-    Channel.CALL_CENTRE: "call",
-    Channel.APP_REVIEW: "review",
-}
 _SENTIMENT_SCORE: Final = {"positive": 0.6, "neutral": 0.0, "negative": -0.6}
 # The default theme (textanalysis.defaults, English names) of each phrase-bank topic, for a comment the
 # engine could not analyse.
