@@ -12,6 +12,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("feedback.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("analytics.api.urls")),
+    path("", include("campaigns.api.urls")),
+    path("", include("sms.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
 ]
@@ -28,6 +30,9 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("insights/text/", include("textanalysis.urls")),
     path("insights/", include("dashboards.urls")),
     path("exports/", include("exports.urls")),
+    path("contacts/", include("contacts.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("sms/", include("sms.urls")),
 ]
 
 handler429 = "accounts.adapters.too_many_requests"
@@ -43,6 +48,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("s/", include("surveys.urls_public")),
     path("board/", include("dashboards.urls_public")),
+    path("u/", include("contacts.urls_public")),
+    path("i/", include("campaigns.urls_public")),
 ]
 
 # The development mailbox (make run): every email sent, and "reply as the customer".

@@ -24,6 +24,12 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("Import")
 
 
+class Consent(models.TextChoices):
+    UNKNOWN = "unknown", _("Not asked")
+    GRANTED = "granted", _("Given")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class Contact(TenantModel):
     """An identified respondent. Feedback is anonymous unless it carries one of these identifiers."""
 
@@ -33,6 +39,9 @@ class Contact(TenantModel):
     name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # Consent to be asked for feedback (campaigns); unsubscribing also withdraws it.
+    consent = models.CharField(_("consent"), max_length=10, choices=Consent.choices, default=Consent.UNKNOWN)
+    consent_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -207,6 +216,7 @@ __all__ = [
     "AlertMatch",
     "AlertRule",
     "Channel",
+    "Consent",
     "Contact",
     "CooldownScope",
     "DigestFrequency",

@@ -20,3 +20,4 @@ from .email import *  # noqa: E402, F403
 from .logging import *  # noqa: E402, F403
 from .queue import *  # noqa: E402, F403
 from .security import *  # noqa: E402, F403
+from .sms import *  # noqa: E402, F403

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "exports",
     "widgets",
     "webhooks",
+    "contacts",
+    "campaigns",
+    "sms",
 ]
 
 MIDDLEWARE = [

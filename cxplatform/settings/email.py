@@ -42,6 +42,10 @@ else:  # pragma: no cover - env_url already restricts the schemes
 INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "localhost")
 INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET", "")
 
+# The email provider's event webhook (bounces, complaints, deliveries, opens) posts to
+# /api/v1/email/events with this secret as a bearer token. Empty switches the endpoint off.
+EMAIL_EVENTS_SECRET = env_str("EMAIL_EVENTS_SECRET", "")
+
 # `make run` collects every email sent in this folder (the local SMTP sink, core/mailsink.py) and shows it
 # at /dev/mail/ to signed-in users, with a "Reply as the customer" form. Empty (the default) switches
 # that page off; never set it in production. A relative path is taken from the project's root.

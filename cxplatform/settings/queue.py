@@ -53,4 +53,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "dashboards-weekly-digests": {"task": "dashboards.weekly_digests", "schedule": 900},
     # Takes back exports whose worker died, fails those that never finish, deletes files after 7 days.
     "exports-sweep": {"task": "exports.sweep", "schedule": 60},
+    # Starts scheduled campaigns, sends the next throttled batch of each, and sends due reminders.
+    "campaigns-dispatch": {
+        "task": "campaigns.dispatch",
+        "schedule": env_int("CAMPAIGN_DISPATCH_SECONDS", 2, minimum=1),
+    },
 }

@@ -25,7 +25,7 @@ from core.outbox import outbox_record_many
 from feedback.models import Contact, Response
 from surveys.definition import AnswerError, Context, validate_answer, walk
 from surveys.definition.types import QUESTION_TYPES
-from surveys.models import Survey, SurveyStatus
+from surveys.models import Survey, SurveyStatus, Touchpoint
 from surveys.selectors import version_definition
 
 HIDDEN_VALUE_LIMIT = 500
@@ -168,10 +168,14 @@ def response_submit(
     hidden_fields: Mapping[str, Any] | None = None,
     meta: Mapping[str, Any] | None = None,
     contact: Contact | None = None,
+    touchpoint_id: int | None = None,
     now: datetime | None = None,
 ) -> SubmitResult:
     """Create or continue the response ``client_id`` to ``survey``. Raises SurveyUnavailable (only for a
-    new response: one already started may be finished after the survey closes) or SubmissionInvalid."""
+    new response: one already started may be finished after the survey closes) or SubmissionInvalid.
+
+    ``touchpoint_id`` places a new response at another touchpoint of the organisation than the survey's
+    (a QR code or a kiosk in one store); an id that is not the organisation's is ignored."""
     now = now or timezone.now()
     organization_id = survey.organization_id
     submission = _Submission(answers, finished, language, hidden_fields, meta, contact, now)
@@ -180,6 +184,8 @@ def response_submit(
     if reason is None:
         # Most submissions start a response: try the INSERT first, one statement, no lookup before it.
         fresh = _new_response(survey, client_id, channel, language, now)
+        if touchpoint_id is not None and _touchpoint_of(organization_id, touchpoint_id):
+            fresh.touchpoint_id = touchpoint_id
         try:
             submission.apply_to(fresh, version_definition(fresh.survey_version_id))
         except SubmissionInvalid as exc:
@@ -225,6 +231,10 @@ def _new_response(
         started_at=now,
         received_at=now,
     )
+
+
+def _touchpoint_of(organization_id: int, touchpoint_id: int) -> bool:
+    return Touchpoint.all_orgs.filter(organization_id=organization_id, pk=touchpoint_id).exists()
 
 
 _INSERT_FIELDS = [
