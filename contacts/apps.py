@@ -12,3 +12,16 @@ class ContactsConfig(AppConfig):
 
     name = "contacts"
     verbose_name = _("Contacts")
+
+    def ready(self) -> None:
+        from contacts import tasks as _tasks  # noqa: F401 -- so Celery finds the import task
+        from contacts.privacy import register_eraser, register_exporter
+        from feedback.services.erasure import responses_erase, responses_export
+        from tickets.services.erasure import tickets_erase, tickets_export
+
+        # Tickets first: they find the contact's tickets through the responses' contact links, which
+        # the responses eraser clears.
+        register_eraser("tickets", tickets_erase)
+        register_eraser("responses", responses_erase)
+        register_exporter("responses", responses_export)
+        register_exporter("tickets", tickets_export)
