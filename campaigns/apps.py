@@ -8,3 +8,15 @@ class CampaignsConfig(AppConfig):
 
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from campaigns import tasks  # noqa: F401 -- registers the dispatcher with Celery
+        from campaigns.services.erasure import invitations_erase, invitations_export
+        from campaigns.services.tracking import handle_response_created, handle_response_finished
+        from contacts.privacy import register_eraser, register_exporter
+        from core.outbox import register
+
+        register("response.created", handle_response_created)
+        register("response.finished", handle_response_finished)
+        register_eraser("campaigns", invitations_erase)
+        register_exporter("campaigns", invitations_export)

@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+"""Campaign endpoints under /api/v1/: the email provider's event webhook."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from campaigns.api.views import EmailEventsView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("email/events", EmailEventsView.as_view(), name="api_email_events"),
+]

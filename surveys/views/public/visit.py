@@ -13,7 +13,8 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from feedback.models import Channel, Response
+from campaigns.models import Invitation
+from feedback.models import Channel, Contact, Response
 from feedback.services import (
     choose_language,
     response_submit,
@@ -29,6 +30,8 @@ META_KEYS = ("channel", "source", "referrer", "device", "url", "locale", "follow
 SOURCE_CHANNELS = {"email": Channel.EMAIL, "sms": Channel.SMS}
 _TAG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+_INVITE = re.compile(r"^[A-Za-z0-9_-]{8,24}$")
+_TOUCHPOINT = re.compile(r"^[1-9][0-9]{0,17}$")
 _TABLET = re.compile(r"ipad|tablet|playbook|silk|kindle|android(?!.*mobi)", re.IGNORECASE)
 _MOBILE = re.compile(r"mobi|iphone|ipod|android|windows phone|opera mini|blackberry", re.IGNORECASE)
 
@@ -46,6 +49,10 @@ class State:
     lang: str = ""
     hidden: dict[str, str] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    # The personal link's token (``?i=``, campaigns) and the touchpoint (``?tp=``, QR codes and kiosks):
+    # they travel to the first answer like the rest, but are not stored in the response's metadata.
+    invite: str = ""
+    touchpoint: str = ""
 
     @property
     def channel(self) -> str:
@@ -55,11 +62,18 @@ class State:
         return [
             *((f"_h.{name}", value) for name, value in self.hidden.items()),
             *((f"_m.{name}", value) for name, value in self.meta.items()),
+            *((("_m.invite", self.invite),) if self.invite else ()),
+            *((("_m.tp", self.touchpoint),) if self.touchpoint else ()),
         ]
 
     def link_query(self) -> dict[str, str]:
         """The query that reproduces this state on another link (the language switcher)."""
-        return {**self.hidden, **({"source": self.meta["source"]} if "source" in self.meta else {})}
+        return {
+            **self.hidden,
+            **({"source": self.meta["source"]} if "source" in self.meta else {}),
+            **({"i": self.invite} if self.invite else {}),
+            **({"tp": self.touchpoint} if self.touchpoint else {}),
+        }
 
 
 @dataclass
@@ -71,6 +85,7 @@ class Visit:
     client_id: uuid.UUID
     state: State
     language: str = ""
+    contact: Contact | None = None
 
     @property
     def answers(self) -> dict[str, Any]:
@@ -112,6 +127,8 @@ class Visit:
             language=self.state.lang or self.language,
             hidden_fields=self.state.hidden,
             meta=self.state.meta if meta else None,
+            contact=self.contact,
+            touchpoint_id=int(self.state.touchpoint) if self.state.touchpoint else None,
         )
         self.response = result.response
         return result.response
@@ -161,13 +178,50 @@ def _state_from_link(request: HttpRequest, definition: Mapping[str, Any]) -> Sta
     if accepted:
         meta["locale"] = accepted[0][0]
     hidden = {name: query.get(name, "") for name in _declared(definition) if query.get(name)}
-    return State(_offered(definition, query.get("lang")), hidden, meta)
+    return State(
+        _offered(definition, query.get("lang")),
+        hidden,
+        meta,
+        invite=_matching(_INVITE, query.get("i")),
+        touchpoint=_matching(_TOUCHPOINT, query.get("tp")),
+    )
 
 
 def _state_from_form(data: QueryDict, definition: Mapping[str, Any]) -> State:
     hidden = {name: data.get(f"_h.{name}", "") for name in _declared(definition) if data.get(f"_h.{name}")}
     meta = {name: data.get(f"_m.{name}", "") for name in META_KEYS if data.get(f"_m.{name}")}
-    return State(_offered(definition, data.get("_lang")), hidden, meta)
+    return State(
+        _offered(definition, data.get("_lang")),
+        hidden,
+        meta,
+        invite=_matching(_INVITE, data.get("_m.invite")),
+        touchpoint=_matching(_TOUCHPOINT, data.get("_m.tp")),
+    )
+
+
+def _matching(pattern: re.Pattern[str], value: str | None) -> str:
+    return value if value and pattern.match(value) else ""
+
+
+def _invitation(survey: Survey, token: str) -> Invitation | None:
+    """The campaign invitation of a personal link to this survey."""
+    if not token:
+        return None
+    return (
+        Invitation.all_orgs.select_related("contact")
+        .filter(organization_id=survey.organization_id, survey_id=survey.pk, token=token)
+        .first()
+    )
+
+
+def _with_invitation(
+    state: State, invitation: Invitation, definition: Mapping[str, Any], response: Response | None
+) -> None:
+    """The invited contact answers on the invitation's channel, and starts in its language."""
+    state.meta["source"] = invitation.channel
+    state.meta["channel"] = invitation.channel
+    if not state.lang and response is None:
+        state.lang = _offered(definition, invitation.language)
 
 
 def _language(
@@ -188,18 +242,36 @@ def _find_response(request: HttpRequest, survey: Survey) -> tuple[uuid.UUID, Res
     return client_id, response
 
 
+def _invited_response(invitation: Invitation) -> tuple[uuid.UUID, Response | None]:
+    """A personal link always continues the invitation's own response: one contact, one response."""
+    response = (
+        Response.objects.select_related("survey_version").filter(client_id=invitation.client_id).first()
+    )
+    return invitation.client_id, response
+
+
 def _visit(request: HttpRequest, survey: Survey) -> Visit | None:
     """The respondent of this request, or None when the survey takes no new responses."""
-    client_id, response = _find_response(request, survey)
+    data = _scrub(request.POST) if request.method == "POST" else None
+    token = (data.get("_m.invite") if data is not None else _scrub(request.GET).get("i")) or ""
+    invitation = _invitation(survey, _matching(_INVITE, token))
+    if invitation is not None:
+        client_id, response = _invited_response(invitation)
+    else:
+        client_id, response = _find_response(request, survey)
     if response is not None and response.survey_version is not None:
         definition = response.survey_version.definition
     elif survey_unavailable_reason(survey) is None and survey.current_version is not None:
         definition = survey.current_version.definition
     else:
         return None
-    data = _scrub(request.POST) if request.method == "POST" else None
     state = _state_from_form(data, definition) if data is not None else _state_from_link(request, definition)
+    if invitation is not None:
+        _with_invitation(state, invitation, definition, response)
+    else:
+        state.invite = ""
     visit = Visit(request, survey, definition, response, client_id, state)
+    visit.contact = invitation.contact if invitation is not None else None
     visit.language = _language(request, definition, response, state.lang)
     return visit
 
