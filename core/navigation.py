@@ -51,6 +51,9 @@ ITEMS: list[NavItem] = [
     NavItem("measure", _("Touchpoints"), "surveys:touchpoint_list", Perm.SURVEYS_VIEW, "map"),
     NavItem("measure", _("Websites"), "widgets:site_list", Perm.SITES_MANAGE, "globe"),
     NavItem("measure", _("Imports"), "feedback:import_list", Perm.SURVEYS_EDIT, "upload"),
+    NavItem("measure", _("Contacts"), "contacts:contact_list", Perm.RESPONSES_VIEW, "users"),
+    NavItem("measure", _("Campaigns"), "campaigns:campaign_list", Perm.RESPONSES_VIEW, "send"),
+    NavItem("measure", _("Text messages"), "sms:message_list", Perm.RESPONSES_VIEW, "message"),
     NavItem("act", _("Ticket queue"), "tickets:queue", Perm.TICKETS_VIEW, "ticket"),
     NavItem("act", _("Alert rules"), "feedback:alert_rule_list", Perm.ALERTS_MANAGE, "bell"),
     NavItem("act", _("Alert deliveries"), "feedback:alert_delivery_list", Perm.ALERTS_MANAGE, "send"),
@@ -64,6 +67,7 @@ ITEMS: list[NavItem] = [
     NavItem("settings", _("Teams"), "accounts:team_list", Perm.SURVEYS_VIEW, "team"),
     NavItem("settings", _("Access groups"), "accounts:access_group_list", Perm.ACCESS_GROUPS_MANAGE, "lock"),
     NavItem("settings", _("API keys"), "accounts:api_key_list", Perm.API_KEYS_MANAGE, "key"),
+    NavItem("settings", _("Fatigue rules"), "campaigns:fatigue_settings", Perm.SURVEYS_EDIT, "clock"),
     NavItem("settings", _("Webhooks"), "webhooks:endpoint_list", Perm.API_KEYS_MANAGE, "hook"),
     NavItem("settings", _("Audit log"), "accounts:audit_log", Perm.AUDIT_VIEW, "list"),
 ]

@@ -13,7 +13,7 @@ if (!widgetOnly) {
 
   await build({
     // app: every signed-in page; builder: the survey builder; survey: the public link survey page.
-    entryPoints: { app: "frontend/app.ts", builder: "frontend/builder/main.ts", survey: "frontend/survey/page.ts" },
+    entryPoints: { app: "frontend/app.ts", builder: "frontend/builder/main.ts", survey: "frontend/survey/page.ts", kiosk: "frontend/kiosk/kiosk.ts" },
     bundle: true,
     minify: true,
     sourcemap: true,
@@ -23,7 +23,7 @@ if (!widgetOnly) {
     logLevel: "warning",
   });
   await build({
-    entryPoints: { app: "frontend/app.css", builder: "frontend/builder/builder.css", survey: "frontend/survey/survey.css" },
+    entryPoints: { app: "frontend/app.css", builder: "frontend/builder/builder.css", survey: "frontend/survey/survey.css", kiosk: "frontend/kiosk/kiosk.css" },
     bundle: true,
     minify: true,
     outdir,

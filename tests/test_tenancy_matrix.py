@@ -51,6 +51,9 @@ PUBLIC = {
     "api_metrics": "secret-key API, keys of two organisations (tests/analytics/test_metrics_api.py)",
     "api_public_responses": "publishable-key ingestion, cookie-less by design (tests/feedback/test_public_api.py)",
     "api_public_config": "the widget config of a publishable key, cookie-less by design (tests/widgets/test_config.py)",
+    "api_email_events": "the email provider's event webhook, shared bearer secret EMAIL_EVENTS_SECRET; off (404) when unset (tests/campaigns/test_email_events.py)",
+    "api_sms_twilio_status": "Twilio delivery reports, signed with X-Twilio-Signature; 404 unless Twilio is configured (tests/sms/test_webhooks.py)",
+    "api_sms_twilio_inbound": "Twilio inbound texts (STOP/START/HELP), signed with X-Twilio-Signature (tests/sms/test_webhooks.py)",
     "set_language": "Django's language cookie view",
     "language_set": "sets the language cookie; for a signed-in user also their own preference",
     "invitation_accept": "opened from an emailed token (tests/accounts/test_invitations.py)",
@@ -61,6 +64,8 @@ PUBLIC_PREFIXES = {
     "accounts/": "allauth sign-in, sign-up, password and two-factor pages (tests/accounts/test_auth.py)",
     "admin/": "Django admin, staff only",
     "board/": "the board behind a revocable share token (tests/dashboards/test_board_share.py)",
+    "u/": "one-click unsubscribe behind a signed token, RFC 8058 POST (tests/contacts/test_suppression.py)",
+    "i/": "a contact's personal invitation link behind its token (tests/campaigns/test_links.py)",
     "static/": "static files",
 }
 
@@ -144,9 +149,11 @@ def build_world(slug: str) -> dict[str, object]:
     site = factories.SiteFactory(organization=org)
     closed_loop = build_closed_loop(org, owner, survey, team)
     insights = build_insights(org, owner)
+    distribution = build_distribution(org, survey)
     ids = {
         **closed_loop,
         **insights,
+        **distribution,
         "org_slug": slug,
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
@@ -244,6 +251,50 @@ def build_insights(org, owner) -> dict[str, object]:
     }
 
 
+def build_distribution(org, survey) -> dict[str, object]:
+    """A contact in a list, a segment, a suppression, a contact import, a campaign with a message and an
+    SMS: rows behind the contacts, campaigns and SMS pages."""
+    from campaigns.models import Campaign, CampaignMessage
+    from contacts.models import ContactImport, ContactList, ContactListMember, Segment, Suppression
+    from feedback.models import Contact
+    from sms.models import SmsMessage
+
+    contact = Contact.all_orgs.create(organization=org, email=f"customer@{org.slug}.test", name="Customer")
+    contact_list = ContactList.all_orgs.create(organization=org, name="Customers")
+    ContactListMember.all_orgs.create(organization=org, contact_list=contact_list, contact=contact)
+    campaign = Campaign.all_orgs.create(
+        organization=org, name="November", survey=survey, channel="email", contact_list=contact_list
+    )
+    return {
+        "contact_id": contact.pk,
+        "list_id": contact_list.pk,
+        "segment_id": Segment.all_orgs.create(
+            organization=org, name="Everyone", rules={"match": "all", "conditions": []}
+        ).pk,
+        "suppression_id": Suppression.all_orgs.create(
+            organization=org, channel="email", address_key=org.slug.ljust(64, "0"), reason="manual"
+        ).pk,
+        "contact_import_id": ContactImport.all_orgs.create(
+            organization=org,
+            original_name="contacts.csv",
+            file_path=f"contact-imports/{org.slug}/missing.csv",
+            file_size=10,
+            sha256="0" * 64,
+            file_kind="csv",
+            delimiter=",",
+            columns=["email"],
+            total_rows=1,
+        ).pk,
+        "campaign_id": campaign.pk,
+        "campaign_message_id": CampaignMessage.all_orgs.create(
+            organization=org, campaign=campaign, language="en", subject="Hello", body="{survey_link}"
+        ).pk,
+        "sms_message_id": SmsMessage.all_orgs.create(
+            organization=org, direction="out", to_number="+4915100000000", body="Hi", backend="console"
+        ).pk,
+    }
+
+
 @pytest.fixture
 def worlds(db):
     return build_world("alpha"), build_world("beta")
@@ -308,6 +359,14 @@ def test_every_url_argument_has_a_provider(route, name):
         "theme_id",
         "tag_id",
         "export_id",
+        "contact_id",
+        "list_id",
+        "segment_id",
+        "suppression_id",
+        "contact_import_id",
+        "campaign_id",
+        "campaign_message_id",
+        "sms_message_id",
     }
 
     assert [arg for arg in kwargs_of(route) if arg not in known] == []

@@ -169,13 +169,15 @@ def response_submit(
     meta: Mapping[str, Any] | None = None,
     contact: Contact | None = None,
     touchpoint_id: int | None = None,
+    started_at: datetime | None = None,
     now: datetime | None = None,
 ) -> SubmitResult:
     """Create or continue the response ``client_id`` to ``survey``. Raises SurveyUnavailable (only for a
     new response: one already started may be finished after the survey closes) or SubmissionInvalid.
 
     ``touchpoint_id`` places a new response at another touchpoint of the organisation than the survey's
-    (a QR code or a kiosk in one store); an id that is not the organisation's is ignored."""
+    (a QR code or a kiosk in one store); an id that is not the organisation's is ignored. ``started_at``
+    is when a device that queued the response offline began it (never after ``now``)."""
     now = now or timezone.now()
     organization_id = survey.organization_id
     submission = _Submission(answers, finished, language, hidden_fields, meta, contact, now)
@@ -186,6 +188,8 @@ def response_submit(
         fresh = _new_response(survey, client_id, channel, language, now)
         if touchpoint_id is not None and _touchpoint_of(organization_id, touchpoint_id):
             fresh.touchpoint_id = touchpoint_id
+        if started_at is not None:
+            fresh.started_at = min(started_at, now)
         try:
             submission.apply_to(fresh, version_definition(fresh.survey_version_id))
         except SubmissionInvalid as exc:

@@ -314,6 +314,7 @@ def survey_tabs(survey: Survey, slug: str, current: str, *, can_edit: bool) -> l
         ("survey_detail", gettext_lazy("Overview")),
         *([("builder", gettext_lazy("Builder"))] if can_edit else []),
         ("survey_versions", gettext_lazy("Versions")),
+        ("survey_share", gettext_lazy("Share")),
         *([("survey_settings", gettext_lazy("Settings"))] if can_edit else []),
     ]
     tabs = []

@@ -461,7 +461,7 @@ def test_detail_shows_status_version_public_link_and_counts(client_for, viewer, 
     survey = response.context["survey"]
     assert (survey.response_total, survey.response_finished) == (1, 0)
     assert f"/s/{objects.survey.public_id}/" in body
-    assert "QR codes come with distribution." in body
+    assert "QR codes, source tags and kiosk mode" in body
     assert "Live version: 1" in body
     # Viewers read; they get no buttons that change anything.
     assert url("survey_status", survey_id=objects.survey.pk) not in body
