@@ -33,6 +33,7 @@ from accounts.services import (
 )
 from core.demo import world
 from core.demo.closed_loop import seed_closed_loop
+from core.demo.distribution import seed_distribution
 from core.demo.insights import seed_insights
 from core.demo.names import contact_rows
 from core.demo.responses import SeededIds, SeededResponse, SeededVersion, response_rows
@@ -238,6 +239,10 @@ def _closed_loop(w: DemoWorld) -> None:
     seed_closed_loop(organization=w.org, now=w.now)
 
 
+def _distribution(w: DemoWorld) -> None:
+    seed_distribution(organization=w.org, author=w.memberships["cx_global"], now=w.now)
+
+
 def _insights(w: DemoWorld) -> None:
     seed_insights(organization=w.org, author=w.memberships["cx_global"], executive=w.memberships["executive"])
 
@@ -251,6 +256,7 @@ STEPS: list[Callable[[DemoWorld], None]] = [
     _responses,
     _website,
     _closed_loop,
+    _distribution,
     _insights,
 ]
 

@@ -3,14 +3,16 @@
 The demo people are accounts that can sign in at once, all sharing one password: they bypass sign-up on
 purpose (no confirmation email, the address is marked verified). Demo surveys are moved back in time so
 that their history comes before the seeded feedback, and the seeded responses get the version they
-answered.
+answered. A demo campaign gets the history of a send that happened weeks ago.
 """
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from allauth.account.models import EmailAddress
@@ -20,7 +22,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
-from feedback.models import Response
+from campaigns.models import Campaign, CampaignStatus, Invitation, InvitationStatus
+from feedback.models import Contact, Response
 from surveys.models import Survey, SurveyVersion
 
 
@@ -101,3 +104,79 @@ def demo_responses_link_versions(
             external_ids = link.external_ids[start : start + batch_size]
             linked += responses.filter(external_id__in=external_ids).update(**changes)
     return linked
+
+
+@dataclass(frozen=True)
+class DemoInvitation:
+    """What became of one contact's invitation: skipped (with a reason) or sent, and then what."""
+
+    contact: Contact
+    skip_reason: str = ""
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    opened_at: datetime | None = None
+    clicked_at: datetime | None = None
+    response: Response | None = None
+    reminded_at: datetime | None = None
+
+
+@transaction.atomic
+def demo_campaign_history(
+    *, campaign: Campaign, invitations: Sequence[DemoInvitation], sent_at: datetime
+) -> int:
+    """Record ``campaign`` as sent at ``sent_at`` with these invitations; returns how many.
+
+    An answered invitation takes its response's client id, so that its personal link opens the answer
+    already given, exactly as a live campaign's would.
+    """
+    rows: list[Invitation] = []
+    for item in invitations:
+        response = item.response
+        status = (
+            InvitationStatus.SKIPPED
+            if item.skip_reason
+            else InvitationStatus.FAILED
+            if item.bounced_at
+            else InvitationStatus.SENT
+        )
+        rows.append(
+            Invitation(
+                organization_id=campaign.organization_id,
+                campaign=campaign,
+                contact=item.contact,
+                survey_id=campaign.survey_id,
+                channel=campaign.channel,
+                address=item.contact.email,
+                language=item.contact.language,
+                token=secrets.token_urlsafe(9),
+                client_id=(response.client_id if response is not None else None) or uuid.uuid4(),
+                status=status,
+                skip_reason=item.skip_reason,
+                error="550 5.1.1 mailbox unavailable" if item.bounced_at else "",
+                response=response,
+                reminders_sent=1 if item.reminded_at else 0,
+                created_at=sent_at - timedelta(minutes=1),
+                claimed_at=item.sent_at,
+                sent_at=item.sent_at,
+                delivered_at=item.delivered_at,
+                opened_at=item.opened_at,
+                clicked_at=item.clicked_at,
+                started_at=response.started_at if response is not None else None,
+                answered_at=response.finished_at if response is not None else None,
+                bounced_at=item.bounced_at,
+                last_reminded_at=item.reminded_at,
+            )
+        )
+    Invitation.all_orgs.bulk_create(rows, batch_size=500)
+    last = max((row.sent_at for row in rows if row.sent_at is not None), default=sent_at)
+    Campaign.all_orgs.filter(organization_id=campaign.organization_id, pk=campaign.pk).update(
+        status=CampaignStatus.SENT,
+        scheduled_at=sent_at,
+        audience_built_at=sent_at,
+        started_at=sent_at,
+        finished_at=last,
+        created_at=sent_at - timedelta(days=1),
+        updated_at=last,
+    )
+    return len(rows)

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from core.demo.closed_loop import ensure_demo_closed_loop
+from core.demo.distribution import ensure_demo_distribution
 from core.demo.insights import ensure_demo_insights
 from core.demo.seed import (
     demo_organization,
@@ -62,6 +64,10 @@ class Command(BaseCommand):
             if ensure_demo_closed_loop(organization):
                 self.stdout.write(
                     "Added the closed loop: alert rules, team queues, SLA policies and tickets."
+                )
+            if ensure_demo_distribution(organization, now=timezone.now()):
+                self.stdout.write(
+                    "Added distribution: contacts list, segment, fatigue rules and a sent email campaign."
                 )
             if ensure_demo_insights(organization):
                 self.stdout.write(
