@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.tenancy import TenantModel
 
 
 class SmsDirection(models.TextChoices):
     OUTBOUND = "out", _("Sent")
-    INBOUND = "in", _("Received")
+    INBOUND = "in", pgettext_lazy("text message", "Received")
 
 
 class SmsStatus(models.TextChoices):
@@ -18,7 +19,7 @@ class SmsStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     UNDELIVERED = "undelivered", _("Not delivered")
     FAILED = "failed", _("Failed")
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("text message", "Received")
 
 
 class SmsMessage(TenantModel):
