@@ -238,8 +238,9 @@ def _clean_message(
         errors.setdefault("kind", []).append(_("Choose the invitation or the reminder."))
     if language not in campaign_languages(campaign):
         errors.setdefault("language", []).append(_("Choose one of the survey's languages."))
-    body = body.replace("\r\n", "\n").strip()
-    subject = " ".join(subject.split())
+    # PostgreSQL cannot store NUL in text.
+    body = body.replace("\x00", "").replace("\r\n", "\n").strip()
+    subject = " ".join(subject.replace("\x00", "").split())
     if campaign.channel == CampaignChannel.EMAIL:
         if not subject:
             errors.setdefault("subject", []).append(_("Write the subject of the email."))
@@ -327,6 +328,7 @@ def campaign_message_preview(
 
     if kind not in MessageKind.values or language not in campaign_languages(campaign):
         raise ValidationError(_("Choose one of the survey's languages and the invitation or the reminder."))
+    subject, body = subject.replace("\x00", ""), body.replace("\x00", "")  # PostgreSQL refuses NUL
     with transaction.atomic():
         existing = CampaignMessage.all_orgs.filter(
             organization_id=campaign.organization_id, campaign=campaign, kind=kind, language=language

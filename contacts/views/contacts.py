@@ -62,7 +62,7 @@ class ContactListView(ContactsViewMixin, ListView[Contact]):
         try:
             return selectors.contact_search(
                 organization_id=self.organization.pk,
-                query=params.get("q", "")[:200],
+                query=params.get("q", "").replace("\x00", "")[:200],
                 contact_list_id=_int(params.get("list")),
                 segment_rules=rules,
                 consent=params.get("consent", "") if params.get("consent") in Consent.values else "",

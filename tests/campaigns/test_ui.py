@@ -568,3 +568,22 @@ def test_the_list_shows_status_channel_and_counts(
         1,
     )
     assert page.context["can_edit"] is False
+
+
+def test_nul_characters_in_a_previewed_text_are_dropped_not_an_error(
+    organization, manager, client_for, base, draft
+):
+    answer = client_for(manager).post(
+        f"{base}/{draft.pk}/messages/preview/",
+        {
+            "language": "en",
+            "kind": "invitation",
+            "subject": "Hi\x00 there",
+            "body": "Tell us\x00: {survey_link}",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert answer.status_code == 200
+    assert answer.context["preview"].subject == "Hi there"
+    assert CampaignMessage.all_orgs.filter(organization=organization).count() == 0

@@ -211,3 +211,10 @@ def test_outsiders_get_404_everywhere(organization, outsider, client_for, ana, m
     assert ContactList.all_orgs.filter(pk=vip.pk).exists()
     assert Suppression.all_orgs.filter(pk=entry.pk).exists()
     assert outsider.role == Role.OWNER
+
+
+def test_a_search_with_a_nul_character_finds_without_an_error(organization, viewer, client_for, ana):
+    page = client_for(viewer).get(url("contact_list", organization), {"q": "li\x00ma"})
+
+    assert page.status_code == 200
+    assert [c.pk for c in page.context["contacts"]] == [ana.pk]
