@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.tenancy import TenantModel
-from feedback.models import ImportStatus
+from feedback.models import FileImportJob
 
 
 class ContactList(TenantModel):
@@ -104,17 +104,11 @@ class Suppression(TenantModel):
         return f"{self.channel}:{self.hint}"
 
 
-class ContactImport(TenantModel):
-    """One uploaded CSV or XLSX file of contacts, its column mapping and its import's progress.
-
-    Added by the contacts helper (migration 0002). The file handling follows ``feedback.ImportJob``:
-    ``processed_rows`` is the cursor, moved in the same transaction as each chunk, so a run that stops
-    continues where the last chunk ended. ``status`` uses ``feedback.models.ImportStatus`` values.
+class ContactImport(FileImportJob):
+    """An import of contacts (added by the contacts helper, migration 0002). Contacts are matched by
+    their identifiers, so a row that finds one updates it; ``contact_list`` is the list to add them to.
     """
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     contact_list = models.ForeignKey(
         ContactList,
         null=True,
@@ -123,46 +117,7 @@ class ContactImport(TenantModel):
         related_name="+",
         verbose_name=_("add to list"),
     )
-    original_name = models.CharField(_("file name"), max_length=255)
-    file_path = models.CharField(max_length=255)
-    file_size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    file_kind = models.CharField(max_length=10)
-    delimiter = models.CharField(max_length=1, blank=True)
-    columns = models.JSONField(default=list, blank=True)
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    status = models.CharField(
-        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
-    )
-    # {"targets": ["email"|"phone"|"external_id"|"name"|"language"|"consent"|"attribute"|"ignore", …]}
-    mapping = models.JSONField(default=dict, blank=True)
-    valid_rows = models.PositiveIntegerField(null=True, blank=True)
-    invalid_rows = models.PositiveIntegerField(null=True, blank=True)
-    report = models.JSONField(default=list, blank=True)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_rows = models.PositiveIntegerField(default=0)
     updated_rows = models.PositiveIntegerField(default=0)
-    failed_rows = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    failure_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    validated_at = models.DateTimeField(null=True, blank=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organization", "-created_at"], name="contactimport_org_created")]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in {ImportStatus.QUEUED, ImportStatus.RUNNING}
-
-    @property
-    def percent(self) -> int:
-        return min(100, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0

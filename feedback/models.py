@@ -139,8 +139,9 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ImportJob(TenantModel):
-    """One uploaded CSV or XLSX file of external feedback, its column mapping and its import's progress.
+class FileImportJob(TenantModel):
+    """One uploaded CSV or XLSX file, its column mapping and its import's progress: the part that
+    feedback imports and contact imports share (``feedback.imports.jobs`` runs both).
 
     ``processed_rows`` is the import's cursor: it is saved in the same transaction as each chunk of
     rows, so a run that stops (a crash, a time limit) continues exactly where the last chunk ended.
@@ -168,7 +169,6 @@ class ImportJob(TenantModel):
     report = models.JSONField(default=list, blank=True)
     processed_rows = models.PositiveIntegerField(default=0)
     created_rows = models.PositiveIntegerField(default=0)
-    existing_rows = models.PositiveIntegerField(default=0)
     failed_rows = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     failure_reason = models.TextField(blank=True)
@@ -181,7 +181,7 @@ class ImportJob(TenantModel):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "-created_at"], name="importjob_org_created")]
+        abstract = True
 
     def __str__(self) -> str:
         return self.original_name
@@ -193,6 +193,15 @@ class ImportJob(TenantModel):
     @property
     def percent(self) -> int:
         return min(100, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0
+
+
+class ImportJob(FileImportJob):
+    """An import of external feedback; rows already stored (by external id) count as existing."""
+
+    existing_rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "-created_at"], name="importjob_org_created")]
 
 
 # Alert models live with their code; importing them here makes them part of the feedback app.

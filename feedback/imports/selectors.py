@@ -7,13 +7,13 @@ import io
 from collections.abc import Iterator
 from itertools import islice
 
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
+from feedback.imports.jobs import stored_table
 from feedback.imports.mapping import ImportMapping, RowConverter
-from feedback.imports.parsing import FileKind, SourceRow, Table, UnreadableFile, open_table
+from feedback.imports.parsing import SourceRow, Table
 from feedback.models import ImportJob
 
 PREVIEW_ROWS = 10
@@ -34,14 +34,8 @@ def import_job_get(*, organization: Organization, job_id: int) -> ImportJob:
     return import_job_list(organization=organization).get(pk=job_id)
 
 
-def import_job_table(job: ImportJob) -> Table:
-    """The job's stored file, opened; UnreadableFile when it is gone or no longer readable."""
-    try:
-        with default_storage.open(job.file_path, "rb") as handle:
-            data = handle.read()
-    except (OSError, ValueError):
-        raise UnreadableFile(_("The uploaded file is no longer available. Upload it again.")) from None
-    return open_table(data, FileKind(job.file_kind), job.delimiter)
+# The job's stored file, opened; UnreadableFile when it is gone or no longer readable.
+import_job_table = stored_table
 
 
 def import_converter(job: ImportJob, table: Table) -> RowConverter:
