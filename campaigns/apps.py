@@ -12,11 +12,16 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from campaigns import tasks  # noqa: F401 -- registers the dispatcher with Celery
         from campaigns.services.erasure import invitations_erase, invitations_export
-        from campaigns.services.tracking import handle_response_created, handle_response_finished
+        from campaigns.services.tracking import (
+            handle_contact_unsubscribed,
+            handle_response_created,
+            handle_response_finished,
+        )
         from contacts.privacy import register_eraser, register_exporter
         from core.outbox import register
 
         register("response.created", handle_response_created)
         register("response.finished", handle_response_finished)
+        register("contact.unsubscribed", handle_contact_unsubscribed)
         register_eraser("campaigns", invitations_erase)
         register_exporter("campaigns", invitations_export)

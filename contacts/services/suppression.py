@@ -14,6 +14,7 @@ from accounts.models import Organization, User
 from accounts.services import audit_record
 from contacts.models import Suppression, SuppressionChannel, SuppressionReason
 from contacts.suppression import address_key, mask, normalise_address, normalise_phone
+from core.outbox import outbox_record_many
 from feedback.models import Consent, Contact
 
 UNSUBSCRIBE_SALT = "contacts.unsubscribe"
@@ -131,6 +132,11 @@ def contact_unsubscribe(
         Contact.all_orgs.filter(pk=contact.pk).update(
             consent=Consent.WITHDRAWN, consent_updated_at=timezone.now()
         )
+    # Campaigns credit the unsubscribe to the invitation it came from (their report counts it).
+    outbox_record_many(
+        organization_id=organization_id,
+        events=[("contact.unsubscribed", {"contact_id": contact.pk, "at": timezone.now().isoformat()})],
+    )
     audit_record(
         organization=Organization.objects.get(pk=organization_id),
         actor=actor,

@@ -288,6 +288,9 @@ def test_the_unsubscribe_link_suppresses_the_contact_for_a_later_campaign(
     assert len(smtp_sink.messages) == 1
     contact.refresh_from_db()
     assert contact.consent == Consent.WITHDRAWN
+    run_outbox()
+    first = Invitation.all_orgs.get(campaign__name="Spring NPS")
+    assert (first.unsubscribed_at is not None, first.reminder_due_at) == (True, None)
 
 
 def test_an_unreachable_mail_server_leaves_the_invitation_for_a_retry(
