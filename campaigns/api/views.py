@@ -3,7 +3,6 @@ unsubscribes of campaign invitations (SendGrid's event webhook format)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from django.conf import settings
@@ -16,13 +15,9 @@ from rest_framework.views import APIView
 
 from campaigns.services.email_events import email_events_apply
 from core.jsonbody import BodyError, parse_json_body
-from core.netaddr import client_ip
-from core.ratelimit import Rate, check_all
-from feedback.api.common import ErrorOutput, Refused
+from feedback.api.common import ErrorOutput, Refused, require_bearer_secret
 
 EVENTS_MAX_BYTES = 1024 * 1024
-# Wrong secrets from one address: a provider retries far less often than this.
-BAD_SECRET_RATE = Rate(limit=20, window=60)
 
 EXAMPLE_EVENTS = [
     {
@@ -135,20 +130,7 @@ class EmailEventsView(APIView):
         return Response({"processed": len(results), "results": [result.as_dict() for result in results]})
 
     def _authenticate(self, request: Request) -> None:
-        secret = settings.EMAIL_EVENTS_SECRET
-        if not secret:
-            raise Refused(status.HTTP_404_NOT_FOUND, _("Not found."))
-        given = request.headers.get("Authorization", "")
-        if hmac.compare_digest(given.encode(), f"Bearer {secret}".encode()):
-            return
-        decision = check_all([("email-events-bad-secret", client_ip(request._request), BAD_SECRET_RATE)])
-        if not decision.allowed:
-            raise Refused(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                _("Too many requests. Try again later."),
-                Retry_After=str(decision.retry_after),
-            )
-        raise Refused(status.HTTP_401_UNAUTHORIZED, _("Missing or wrong secret."))
+        require_bearer_secret(request, secret=settings.EMAIL_EVENTS_SECRET, scope="email-events-bad-secret")
 
     def _read(self, request: Request) -> list[Any]:
         too_large = _("The body is larger than %(limit)d bytes.") % {"limit": EVENTS_MAX_BYTES}

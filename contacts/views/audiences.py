@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
 from accounts.roles import Perm
 from contacts import selectors
@@ -29,7 +29,7 @@ from contacts.services import (
 )
 from contacts.suppression import normalise_phone, phone_is_valid
 from contacts.views.common import ContactsViewMixin, add_errors
-from core.views import OrgActionView
+from core.views import OrgActionView, OrgObjectFormView
 from feedback.models import Contact
 
 MEMBERS_PAGE = 50
@@ -49,29 +49,14 @@ class ListIndexView(ContactsViewMixin, ListView[ContactList]):
         return super().get_context_data(can_edit=self.can(Perm.SURVEYS_EDIT), **kwargs)
 
 
-class ListFormView(ContactsViewMixin, FormView[ContactListForm]):
+class ListFormView(ContactsViewMixin, OrgObjectFormView):
     permission = Perm.SURVEYS_EDIT
     template_name = "contacts/list_form.html"
     form_class = ContactListForm
+    model = ContactList
+    object_kwarg = "list_id"
+    context_object_name = "contact_list"
     object: ContactList | None = None
-
-    def _load(self) -> None:
-        if "list_id" in self.kwargs:
-            self.object = get_object_or_404(ContactList.objects.all(), pk=self.kwargs["list_id"])
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self._load()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self._load()
-        return super().post(request, *args, **kwargs)
-
-    def get_initial(self) -> dict[str, Any]:
-        return ContactListForm.initial_for(self.object) if self.object is not None else {}
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(contact_list=self.object, **kwargs)
 
     def form_valid(self, form: ContactListForm) -> HttpResponse:
         try:
@@ -177,26 +162,14 @@ class SegmentIndexView(ContactsViewMixin, ListView[Segment]):
         return super().get_context_data(can_edit=self.can(Perm.SURVEYS_EDIT), **kwargs)
 
 
-class SegmentFormView(ContactsViewMixin, FormView[SegmentForm]):
+class SegmentFormView(ContactsViewMixin, OrgObjectFormView):
     permission = Perm.SURVEYS_EDIT
     template_name = "contacts/segment_form.html"
     form_class = SegmentForm
+    model = Segment
+    object_kwarg = "segment_id"
+    context_object_name = "segment"
     object: Segment | None = None
-
-    def _load(self) -> None:
-        if "segment_id" in self.kwargs:
-            self.object = get_object_or_404(Segment.objects.all(), pk=self.kwargs["segment_id"])
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self._load()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self._load()
-        return super().post(request, *args, **kwargs)
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "organization": self.organization}
 
     def get_initial(self) -> dict[str, Any]:
         return SegmentForm.initial_for(self.object) if self.object is not None else {"match": "all"}
@@ -208,7 +181,7 @@ class SegmentFormView(ContactsViewMixin, FormView[SegmentForm]):
                 count = selectors.segment_matches(self.organization.pk, self.object.rules).count()
             except ValidationError:
                 count = None
-        return super().get_context_data(segment=self.object, count=count, **kwargs)
+        return super().get_context_data(count=count, **kwargs)
 
     def form_valid(self, form: SegmentForm) -> HttpResponse:
         try:

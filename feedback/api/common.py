@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -12,6 +13,11 @@ from rest_framework.response import Response
 
 from core.api import ErrorOutput  # noqa: F401 - re-exported for the ingestion views
 from core.jsonbody import BodyError, parse_json_body
+from core.netaddr import client_ip
+from core.ratelimit import Rate, check_all
+
+# Wrong secrets from one address: a mail relay or a provider retries far less often than this.
+BAD_SECRET_RATE = Rate(limit=20, window=60)
 
 
 class Refused(Exception):
@@ -68,3 +74,21 @@ def field_errors(errors: Any) -> dict[str, list[str]]:
 
     walk("", errors)
     return flat
+
+
+def require_bearer_secret(request: Request, *, secret: str, scope: str) -> None:
+    """Let a provider's webhook in with ``Authorization: Bearer <secret>``: 404 when the secret is not
+    set (the endpoint is off), 401 for a wrong one, 429 once an address keeps guessing."""
+    if not secret:
+        raise Refused(status.HTTP_404_NOT_FOUND, _("Not found."))
+    given = request.headers.get("Authorization", "")
+    if hmac.compare_digest(given.encode(), f"Bearer {secret}".encode()):
+        return
+    decision = check_all([(scope, client_ip(request._request), BAD_SECRET_RATE)])
+    if not decision.allowed:
+        raise Refused(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            _("Too many requests. Try again later."),
+            Retry_After=str(decision.retry_after),
+        )
+    raise Refused(status.HTTP_401_UNAUTHORIZED, _("Missing or wrong secret."))

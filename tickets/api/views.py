@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
@@ -14,17 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.netaddr import client_ip
-from core.ratelimit import Rate, check_all
-from feedback.api.common import ErrorOutput, Refused
+from feedback.api.common import ErrorOutput, Refused, require_bearer_secret
 from tickets.inbound import InboundRejected
 from tickets.services.messages import ticket_inbound_email
 
 logger = logging.getLogger(__name__)
 
 INBOUND_MAX_BYTES = 10 * 1024 * 1024
-# Wrong secrets from one address: a relay retries far less often than this.
-BAD_SECRET_RATE = Rate(limit=20, window=60)
 
 # The raw message: any bytes, at least one (an empty body is refused with 400).
 RAW_MESSAGE_SCHEMA = {"type": "string", "format": "binary", "minLength": 1, "maxLength": INBOUND_MAX_BYTES}
@@ -102,20 +97,7 @@ class InboundEmailView(APIView):
         return Response({"ticket": message.ticket_id, "message": message.pk}, status=status.HTTP_202_ACCEPTED)
 
     def _authenticate(self, request: Request) -> None:
-        secret = settings.INBOUND_EMAIL_SECRET
-        if not secret:
-            raise Refused(status.HTTP_404_NOT_FOUND, _("Not found."))
-        given = request.headers.get("Authorization", "")
-        if hmac.compare_digest(given.encode(), f"Bearer {secret}".encode()):
-            return
-        decision = check_all([("inbound-bad-secret", client_ip(request._request), BAD_SECRET_RATE)])
-        if not decision.allowed:
-            raise Refused(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                _("Too many requests. Try again later."),
-                Retry_After=str(decision.retry_after),
-            )
-        raise Refused(status.HTTP_401_UNAUTHORIZED, _("Missing or wrong secret."))
+        require_bearer_secret(request, secret=settings.INBOUND_EMAIL_SECRET, scope="inbound-bad-secret")
 
     def _read(self, request: Request) -> bytes:
         too_large = _("The message is larger than %(limit)d bytes.") % {"limit": INBOUND_MAX_BYTES}
