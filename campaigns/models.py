@@ -192,6 +192,8 @@ class Invitation(TenantModel):
     )
     skip_reason = models.CharField(max_length=20, choices=SkipReason.choices, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # Sends that failed for a temporary reason (the mail server unreachable); failed at MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(default=0)
     provider_message_id = models.CharField(max_length=200, blank=True)
     response = models.ForeignKey(
         "feedback.Response", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,5 +1,6 @@
 """Sending a campaign: its audience turned into invitations once, throttled batches, each invitation
-checked against the fatigue rules at the moment it is sent, and reminders to those who did not answer.
+checked against the fatigue rules at the moment it is sent. Reminders are in ``reminders``, the beat's
+dispatcher in ``dispatch``.
 
 Every step assumes it runs twice and concurrently with itself (two beats, a retried task):
 
@@ -9,17 +10,13 @@ Every step assumes it runs twice and concurrently with itself (two beats, a retr
   and spent under that row's lock, holding at most one second's worth (at least one message): whatever
   the number of dispatchers, no second carries more than the bucket plus the rate allows;
 - invitations are claimed pending → sending by a conditional update, so none is sent twice, and the
-  fatigue rules are checked under the contact's row lock, so two campaigns cannot both slip past them;
-- a reminder is claimed by a compare-and-swap on ``reminder_due_at``.
+  fatigue rules are checked under the contact's row lock, so two campaigns cannot both slip past them.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import smtplib
-import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,8 +41,8 @@ from campaigns.models import (
 from campaigns.services.fatigue import contact_address, fatigue_policy_for, skip_reason_for
 from campaigns.services.links import new_token
 from core.tenancy import organization_context
-from feedback.models import Consent, Contact, Response
-from feedback.services import choose_language, survey_unavailable_reason
+from feedback.models import Contact
+from feedback.services import choose_language
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +54,6 @@ RETRY_AFTER = timedelta(minutes=1)
 MAX_ATTEMPTS = 5
 # An invitation claimed this long ago and still "sending" lost its worker: it is sent again.
 STALE_CLAIM = timedelta(minutes=15)
-REMINDER_BATCH = 200
-# The dispatcher's pause between rounds while campaigns are sending (the bucket refills meanwhile).
-DISPATCH_TICK = 0.2
-_ATTEMPT = re.compile(r"^retry (\d+): ")
 
 
 class TransientSendError(Exception):
@@ -69,13 +62,6 @@ class TransientSendError(Exception):
 
 class PermanentSendError(Exception):
     """The message will never go through to this address (a 5xx answer, an invalid number)."""
-
-
-@dataclass(frozen=True)
-class DispatchResult:
-    started: int
-    sent: int
-    reminders: int
 
 
 # --- starting: the audience becomes invitations, once --------------------------------------------------
@@ -381,11 +367,6 @@ def _transmit(invitation: Invitation, contact: Contact, kind: str, transport: _T
     return ""
 
 
-def _attempts(error: str) -> int:
-    match = _ATTEMPT.match(error)
-    return int(match.group(1)) if match else 0
-
-
 @transaction.atomic
 def _deliver(*, invitation_id: int, now: datetime, transport: _Transport) -> str:
     """Send one claimed ("sending") invitation. Returns its new status ("" if it was not ours)."""
@@ -420,15 +401,14 @@ def _deliver(*, invitation_id: int, now: datetime, transport: _Transport) -> str
     try:
         invitation.provider_message_id = _transmit(invitation, contact, MessageKind.INVITATION, transport)
     except TransientSendError as exc:
-        attempts = _attempts(invitation.error) + 1
-        if attempts >= MAX_ATTEMPTS:
+        invitation.attempts += 1
+        invitation.error = str(exc)[:300]
+        if invitation.attempts >= MAX_ATTEMPTS:
             invitation.status = InvitationStatus.FAILED
-            invitation.error = str(exc)[:300]
         else:
             invitation.status = InvitationStatus.PENDING
             invitation.claimed_at = now  # not retried before RETRY_AFTER
-            invitation.error = f"retry {attempts}: {exc}"[:300]
-        invitation.save(update_fields=fields)
+        invitation.save(update_fields=[*fields, "attempts"])
         return str(invitation.status)
     except PermanentSendError as exc:
         invitation.status = InvitationStatus.FAILED
@@ -443,128 +423,3 @@ def _deliver(*, invitation_id: int, now: datetime, transport: _Transport) -> str
         fields.append("reminder_due_at")
     invitation.save(update_fields=fields)
     return InvitationStatus.SENT
-
-
-# --- reminders ----------------------------------------------------------------------------------------
-
-
-def reminders_send_due(*, now: datetime | None = None) -> int:
-    """Send the reminders that are due (to those who have not answered). Returns how many went out."""
-    now = now or timezone.now()
-    due = list(
-        Invitation.all_orgs.filter(reminder_due_at__lte=now, status=InvitationStatus.SENT)
-        .order_by("reminder_due_at")
-        .values_list("pk", "reminder_due_at")[:REMINDER_BATCH]
-    )
-    sent = 0
-    with _Transport() as transport:
-        for invitation_id, due_at in due:
-            sent += reminder_send(invitation_id=invitation_id, due_at=due_at, now=now, transport=transport)
-    return sent
-
-
-def _reminder_blocked(invitation: Invitation, contact: Contact | None, now: datetime) -> bool:
-    """A reminder goes only to a contact who has not answered, bounced, complained or unsubscribed, and
-    who can still be reached. The fatigue cooldown and limit do not apply (see campaigns.services.fatigue)."""
-    campaign = invitation.campaign
-    if (
-        contact is None
-        or campaign.status == CampaignStatus.CANCELLED
-        or invitation.reminders_sent >= campaign.max_reminders
-        or any((invitation.answered_at, invitation.bounced_at, invitation.complained_at))
-        or invitation.unsubscribed_at is not None
-        or contact.consent == Consent.WITHDRAWN
-    ):
-        return True
-    answered = Response.all_orgs.filter(
-        organization_id=invitation.organization_id, client_id=invitation.client_id, finished_at__isnull=False
-    ).exists()
-    if answered or survey_unavailable_reason(invitation.survey, now=now) is not None:
-        return True
-    from contacts.selectors import suppression_reason
-
-    address = contact_address(contact, invitation.channel)
-    return (
-        not address or suppression_reason(invitation.organization_id, invitation.channel, address) is not None
-    )
-
-
-@transaction.atomic
-def reminder_send(
-    *, invitation_id: int, due_at: datetime, now: datetime | None = None, transport: _Transport | None = None
-) -> bool:
-    """Send one due reminder, claimed by a compare-and-swap on ``reminder_due_at``. True when sent."""
-    now = now or timezone.now()
-    claimed = Invitation.all_orgs.filter(pk=invitation_id, reminder_due_at=due_at).update(
-        reminder_due_at=None
-    )
-    if not claimed:
-        return False
-    invitation = (
-        Invitation.all_orgs.select_related(
-            "campaign", "campaign__organization", "survey", "survey__current_version"
-        )
-        .select_for_update(of=("self",))
-        .get(pk=invitation_id)
-    )
-    contact = (
-        Contact.all_orgs.select_for_update().filter(pk=invitation.contact_id).first()
-        if invitation.contact_id is not None
-        else None
-    )
-    if _reminder_blocked(invitation, contact, now):
-        return False
-    assert contact is not None
-    invitation.address = contact_address(contact, invitation.channel)
-    own_transport = transport is None
-    active = transport if transport is not None else _Transport()
-    try:
-        _transmit(invitation, contact, MessageKind.REMINDER, active)
-    except TransientSendError as exc:
-        logger.warning("campaigns: reminder %s deferred: %s", invitation_id, exc)
-        invitation.reminder_due_at = now + RETRY_AFTER
-        invitation.save(update_fields=["reminder_due_at"])
-        return False
-    except PermanentSendError as exc:
-        invitation.error = f"reminder: {exc}"[:300]
-        invitation.save(update_fields=["error"])
-        return False
-    finally:
-        if own_transport:
-            active.reset()
-    invitation.reminders_sent += 1
-    invitation.last_reminded_at = now
-    more = (
-        invitation.reminders_sent < invitation.campaign.max_reminders
-        and invitation.campaign.reminder_after_days
-    )
-    invitation.reminder_due_at = (
-        now + timedelta(days=invitation.campaign.reminder_after_days or 0) if more else None
-    )
-    invitation.save(update_fields=["reminders_sent", "last_reminded_at", "reminder_due_at", "address"])
-    return True
-
-
-# --- the dispatcher (the beat task) -------------------------------------------------------------------
-
-
-def campaigns_dispatch(*, seconds: float = 1.8) -> DispatchResult:
-    """Start due campaigns, send due reminders, and keep sending the throttled batches of every sending
-    campaign for about ``seconds`` (the beat runs this every 2 s; the bucket holds only one second's
-    worth, so one batch per beat would halve the rate)."""
-    deadline = time.monotonic() + seconds
-    started = campaign_start_due()
-    reminders = reminders_send_due()
-    sent = 0
-    while True:
-        sending = list(
-            Campaign.all_orgs.filter(status=CampaignStatus.SENDING)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        for campaign_id in sending:
-            sent += campaign_send_batch(campaign_id=campaign_id)
-        if not sending or time.monotonic() + DISPATCH_TICK >= deadline:
-            break
-        time.sleep(DISPATCH_TICK)
-    return DispatchResult(started=started, sent=sent, reminders=reminders)
