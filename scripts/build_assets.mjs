@@ -13,7 +13,7 @@ if (!widgetOnly) {
 
   await build({
     // app: every signed-in page; builder: the survey builder; survey: the public link survey page.
-    entryPoints: { app: "frontend/app.ts", builder: "frontend/builder/main.ts", survey: "frontend/survey/page.ts", kiosk: "frontend/kiosk/kiosk.ts" },
+    entryPoints: { app: "frontend/app.ts", builder: "frontend/builder/main.ts", survey: "frontend/survey/page.ts", kiosk: "frontend/kiosk/kiosk.ts", "kiosk-sw": "frontend/kiosk/sw.ts" },
     bundle: true,
     minify: true,
     sourcemap: true,

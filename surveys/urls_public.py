@@ -17,4 +17,5 @@ from surveys.views.public import kiosk  # noqa: E402
 urlpatterns += [
     path("<str:public_id>/kiosk/", kiosk.kiosk_page, name="kiosk"),
     path("<str:public_id>/kiosk/responses", kiosk.KioskResponseView.as_view(), name="kiosk_responses"),
+    path("<str:public_id>/kiosk/sw.js", kiosk.kiosk_worker, name="kiosk_worker"),
 ]

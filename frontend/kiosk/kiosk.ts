@@ -27,6 +27,8 @@ interface Config {
   idle: number;
   thanks: number;
   touchpoint: number | null;
+  worker: string;
+  scope: string;
 }
 
 interface Current {
@@ -303,9 +305,19 @@ function kiosk(cfg: Config): void {
   start();
 }
 
+// The service worker (sw.ts) makes the page load offline after one online visit. Without one (an old
+// browser, plain http on a public address) the kiosk runs the same, it just cannot reload offline.
+function offline(cfg: Config): void {
+  if (!("serviceWorker" in navigator) || !cfg.worker) return;
+  navigator.serviceWorker.register(cfg.worker, { scope: cfg.scope }).catch(() => undefined);
+}
+
 function boot(): void {
   const source = document.getElementById("kiosk-config");
-  if (source) kiosk(JSON.parse(source.textContent || "{}") as Config);
+  if (!source) return;
+  const cfg = JSON.parse(source.textContent || "{}") as Config;
+  kiosk(cfg);
+  offline(cfg);
 }
 
 if (document.readyState !== "loading") boot();

@@ -85,6 +85,9 @@ class _SharedChromium:
             # tests that follow: factories, assertions, flushing the database. Lift the guard only while
             # Playwright is running.
             self._env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+            # Without it, context.set_offline() leaves a service worker's own requests online, so a test
+            # of the kiosk's offline reload would pass against the network.
+            self._env.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
             self.playwright = sync_playwright().start()
         self.users += 1
         return self.playwright

@@ -1,14 +1,16 @@
 """Kiosk mode in real headless Chromium on a tablet-sized window: three people answer while the network is
 down, and when it is back each response reaches the server exactly once (a reload sends nothing again);
-the kiosk goes back to its start screen after the idle time and after the thank-you screen; no serious
+the kiosk goes back to its start screen after the idle time and after the thank-you screen; after one
+online visit its service worker brings the kiosk back on a reload with no network; no serious
 accessibility violation and no CSP violation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.signals import request_started
 from playwright.sync_api import Page, expect
 
 from feedback.models import Response
@@ -74,6 +76,19 @@ def kiosk_survey(organization, manager) -> Any:
     survey_publish(survey=survey, actor=manager)
     survey.refresh_from_db()
     return survey
+
+
+@pytest.fixture
+def server_paths() -> Iterator[list[str]]:
+    """The path of every request that reached the live server (it runs in this process)."""
+    paths: list[str] = []
+
+    def record(sender: Any, environ: dict[str, Any], **kwargs: Any) -> None:
+        paths.append(environ["PATH_INFO"])
+
+    request_started.connect(record)
+    yield paths
+    request_started.disconnect(record)
 
 
 def kiosk_rows() -> list[tuple[Any, ...]]:
@@ -173,4 +188,36 @@ def test_the_kiosk_returns_to_the_start_when_idle_and_after_thanking(
     page.clock.run_for(9_000)
     expect(page.get_by_role("button", name="Tap to start")).to_be_visible()
     assert wait_for(lambda: Response.all_orgs.filter(finished_at__isnull=False).count() == 1)
+    assert browser_issues.all() == []
+
+
+def test_after_one_online_visit_the_kiosk_reloads_offline(
+    page: Page, kiosk_survey: Any, organization: Any, server_paths: list[str], browser_issues: BrowserIssues
+) -> None:
+    shop = TouchpointFactory(organization=organization, name="Shop Berlin")
+    kiosk = f"/s/{kiosk_survey.public_id}/kiosk/"
+    page.goto(f"{kiosk}?tp={shop.pk}")
+    expect(page.get_by_role("button", name="Tap to start")).to_be_visible()
+    scope = page.evaluate("navigator.serviceWorker.ready.then((registration) => registration.scope)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert scope.endswith(kiosk)
+
+    # The browser restarts while the Wi-Fi is down: the page, its script and its styles come from the worker.
+    page.context.set_offline(True)
+    server_paths.clear()
+    reloaded = page.reload()
+    expect(page.get_by_role("button", name="Tap to start")).to_be_visible()
+    assert reloaded is not None
+    assert (reloaded.status, reloaded.from_service_worker) == (200, True)
+    assert page.evaluate("getComputedStyle(document.querySelector('.kiosk-go')).cursor") == "pointer"
+    answer(page, 9, "To buy", "Back again")
+    expect(page.locator("#kiosk-queue")).to_have_text("Waiting to send: 1")
+    assert (server_paths, Response.all_orgs.count()) == ([], 0)
+
+    page.context.set_offline(False)
+    expect(page.locator("#kiosk-queue")).to_be_hidden(timeout=20_000)
+    assert wait_for(lambda: Response.all_orgs.filter(finished_at__isnull=False).count() == 1)
+    assert kiosk_rows() == [
+        ("kiosk", "Shop Berlin", {"nps": 9, "visit": "buy", "comment": "Back again"}, True)
+    ]
     assert browser_issues.all() == []

@@ -135,6 +135,41 @@ def test_a_survey_with_question_types_the_kiosk_cannot_show_says_so(organization
     assert "This survey cannot run as a kiosk" in response.content.decode()
 
 
+# --- the service worker ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_service_worker_is_served_at_the_root_of_the_kiosk(live_survey):
+    page = config_of(Client().get(f"/s/{live_survey.public_id}/kiosk/"))
+
+    response = Client().get(page["worker"])
+
+    body = response.content.decode()
+    head, script = body.split("\n", 1)
+    offline = json.loads(head.removeprefix("var KIOSK = ").removesuffix(";"))
+    assert (page["worker"], page["scope"]) == (
+        f"/s/{live_survey.public_id}/kiosk/sw.js",
+        f"/s/{live_survey.public_id}/kiosk/",
+    )
+    assert response.status_code == 200
+    assert (response["Content-Type"], response["Cache-Control"]) == (
+        "application/javascript; charset=utf-8",
+        "no-cache",
+    )
+    assert "Service-Worker-Allowed" not in response
+    assert offline["assets"] == ["/static/build/kiosk.css", "/static/build/kiosk.js", "/static/favicon.svg"]
+    assert re.fullmatch(r"[0-9a-f]{16}", offline["version"])
+    assert 'addEventListener("fetch"' in script
+    assert script.rstrip().endswith("//# sourceMappingURL=/static/build/kiosk-sw.js.map")
+
+
+@pytest.mark.django_db
+def test_the_service_worker_of_an_unknown_survey_is_404(live_survey):
+    response = Client().get("/s/nosuchsurvey/kiosk/sw.js")
+
+    assert (response.status_code, response.content) == (404, b"")
+
+
 # --- the endpoint ------------------------------------------------------------------------------------
 
 

@@ -8,17 +8,25 @@ answered 2xx. That endpoint is cookie-less and CSRF-exempt, with the public API'
 
 The kiosk runs the question types the widget runs (widgets.targeting.WIDGET_QUESTION_TYPES) with the
 widget's own validation, logic and piping modules; a survey with other types gets an explanatory page.
+
+``/s/<public_id>/kiosk/sw.js`` is the kiosk's service worker (frontend/kiosk/sw.ts): it keeps the page and
+its assets so that the kiosk also loads, or reloads, with no network after one online visit.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language_info, gettext, gettext_noop
@@ -49,6 +57,10 @@ from widgets.targeting import unsupported_question_types
 CLOCK_WINDOW: Final = timedelta(days=7)
 # Seconds the "Thank you" screen stays before the kiosk is ready for the next person.
 THANKS_SECONDS: Final = 8
+
+# What the service worker keeps besides the page: the static files kiosk.html links to.
+OFFLINE_ASSETS: Final = ("build/kiosk.css", "build/kiosk.js", "favicon.svg")
+WORKER: Final = "build/kiosk-sw.js"
 
 # The kiosk's own texts (the widget's come from widgets.config.MESSAGES); ``{n}`` is filled in by the page.
 KIOSK_MESSAGES: Final[dict[str, str]] = {
@@ -134,6 +146,8 @@ def kiosk_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 "idle": clamp_idle(_int(request.GET.get("idle"))),
                 "thanks": THANKS_SECONDS,
                 "touchpoint": touchpoint,
+                "worker": reverse("public_survey:kiosk_worker", args=[survey.public_id]),
+                "scope": reverse("public_survey:kiosk", args=[survey.public_id]),
             }
             return _page(
                 request,
@@ -143,6 +157,38 @@ def kiosk_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 definition=definition,
                 language=language,
             )
+
+
+def _built(name: str) -> bytes:
+    path = finders.find(name)
+    if not isinstance(path, str):
+        raise ImproperlyConfigured(f"static/{name} is missing: run node scripts/build_assets.mjs")
+    with open(path, "rb") as file:
+        return file.read()
+
+
+@require_http_methods(["GET", "HEAD"])
+def kiosk_worker(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The kiosk's service worker, at the root of the kiosk's path so that path is its scope.
+
+    The built script gets the assets' URLs and a version prepended: the version is a hash of the
+    worker and the assets' contents, so every new build is a new worker with a new cache (the URLs
+    are content-hashed only under the manifest storage). No-cache: browsers check it on every visit.
+    """
+    if _find(public_id) is None:
+        return HttpResponseNotFound("", content_type="application/javascript")
+    script = _built(WORKER)
+    assets = [static(name) for name in OFFLINE_ASSETS]
+    digest = hashlib.sha256(script)
+    for name, url in zip(OFFLINE_ASSETS, assets, strict=True):
+        digest.update(url.encode() + b"\0" + _built(name))
+    head = "var KIOSK = " + json.dumps({"version": digest.hexdigest()[:16], "assets": assets}) + ";\n"
+    body = script.decode().replace(
+        "sourceMappingURL=kiosk-sw.js.map", f"sourceMappingURL={static(WORKER + '.map')}"
+    )
+    response = HttpResponse(head + body, content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 class KioskResponseInput(serializers.Serializer[Any]):
