@@ -3,10 +3,10 @@ scheduled for now)."""
 
 from __future__ import annotations
 
-from core.tasks import task
+from core.tasks import Queue, task
 
 
-@task("campaigns.dispatch", max_retries=0, time_limit=60)
+@task("campaigns.dispatch", queue=Queue.DEFAULT, max_retries=0, time_limit=60)
 def dispatch() -> dict[str, int]:
     """Start due campaigns, send throttled batches and due reminders (overlapping runs are safe)."""
     from campaigns.services import campaigns_dispatch

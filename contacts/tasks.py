@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.tasks import task
+from core.tasks import Queue, task
 
 IMPORT_TIME_LIMIT = 900
 
 
-@task("contacts.import_run", time_limit=IMPORT_TIME_LIMIT)
+@task("contacts.import_run", queue=Queue.REPORTS, time_limit=IMPORT_TIME_LIMIT)
 def import_run_task(job_id: int) -> str | None:
     from contacts.services.imports import contact_import_run
 

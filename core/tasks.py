@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import InterfaceError, OperationalError
 
-from cxplatform.celery import app
+from cxplatform.celery import Queue, app
+
+__all__ = ["Queue", "task"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 def task(
     name: str,
     *,
-    queue: str = "default",
+    queue: Queue = Queue.DEFAULT,
     max_retries: int = 5,
     time_limit: int = 120,
     retry_on: tuple[type[BaseException], ...] = TRANSIENT_ERRORS,
@@ -51,7 +53,7 @@ def task(
         return app.task(  # type: ignore[call-overload]
             run,
             name=name,
-            queue=queue,
+            queue=queue.value,
             acks_late=True,
             reject_on_worker_lost=True,
             autoretry_for=retry_on,
@@ -66,14 +68,14 @@ def task(
     return decorator
 
 
-@task("core.outbox_process")
+@task("core.outbox_process", queue=Queue.INGEST)
 def outbox_process_task(event_ids: list[int]) -> int:
     from core.outbox import outbox_process_many
 
     return outbox_process_many(event_ids)
 
 
-@task("core.outbox_sweep", max_retries=0)
+@task("core.outbox_sweep", queue=Queue.INGEST, max_retries=0)
 def outbox_sweep_task() -> int:
     from core.outbox import outbox_sweep
 

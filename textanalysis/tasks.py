@@ -6,7 +6,7 @@ from typing import Any
 
 from celery.signals import worker_process_init
 
-from core.tasks import task
+from core.tasks import Queue, task
 
 
 @worker_process_init.connect
@@ -18,7 +18,7 @@ def warm_up_engine(**_kwargs: Any) -> None:
     analyse("服务很好", "zh-hans")
 
 
-@task("textanalysis.reanalyse", time_limit=300)
+@task("textanalysis.reanalyse", queue=Queue.REPORTS, time_limit=300)
 def reanalyse_task(organization_id: int, after_id: int = 0, generation: int = 0) -> int | None:
     """Re-analyse an organisation's responses one batch at a time, each batch its own task: a worker
     lost mid-batch re-runs that batch (idempotent), and the chain carries on where it stopped."""

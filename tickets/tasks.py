@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from core.tasks import task
+from core.tasks import Queue, task
 from tickets.services.messages import replies_due, reply_send
 from tickets.services.notifications import notification_email_send, notification_emails_due
 from tickets.sla import tasks as _sla  # noqa: F401 -- so that Celery finds the SLA scan
@@ -14,18 +14,18 @@ logger = logging.getLogger(__name__)
 
 # The SMTP timeout is 10 s; the hard limit ends a hung send long before the sweep's five-minute
 # "stuck in sending" threshold, so a reply is never taken back while still in flight.
-@task("tickets.send_reply", time_limit=60)
+@task("tickets.send_reply", queue=Queue.SLA, time_limit=60)
 def send_reply_task(message_id: int) -> str | None:
     message = reply_send(message_id=message_id)
     return message.email_status if message is not None else None
 
 
-@task("tickets.notification_email", time_limit=60)
+@task("tickets.notification_email", queue=Queue.SLA, time_limit=60)
 def notification_email_task(notification_id: int) -> bool:
     return notification_email_send(notification_id=notification_id)
 
 
-@task("tickets.email_sweep", max_retries=0)
+@task("tickets.email_sweep", queue=Queue.SLA, max_retries=0)
 def email_sweep_task() -> int:
     """Queue replies and notification emails that are due again; never raises for one bad row."""
     queued = 0

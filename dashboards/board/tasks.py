@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.tasks import task
+from core.tasks import Queue, task
 from dashboards.board.digest import weekly_digests
 
 
-@task("dashboards.weekly_digests", max_retries=0, time_limit=900)
+@task("dashboards.weekly_digests", queue=Queue.REPORTS, max_retries=0, time_limit=900)
 def weekly_digests_task() -> int:
     return weekly_digests()

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from accounts.models import Membership, Organization
 from accounts.roles import Role
+from cxplatform.celery import Queue
 from feedback.alerts.models import AlertRule
 from feedback.alerts.services import alert_rule_create
 from feedback.models import Response
@@ -26,9 +27,9 @@ DETRACTORS = {"match": "all", "conditions": [{"field": "nps", "op": "lte", "valu
 def broker() -> Iterator[redis.Redis]:
     # Deliveries queued by the code under test land here; no worker runs in these tests.
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("default")
+    client.delete(*Queue)
     yield client
-    client.delete("default")
+    client.delete(*Queue)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from cxplatform.celery import Queue
 from feedback.alerts.models import AlertDelivery, AlertDeliveryStatus
 from feedback.alerts.services import (
     alert_deliveries_sweep,
@@ -214,7 +215,7 @@ def test_the_sweep_takes_back_a_delivery_stuck_in_sending_and_queues_it(
         "The attempt did not finish: its worker stopped.",
         T0 + timedelta(minutes=3),
     )
-    assert broker.llen("default") == 1
+    assert broker.llen(Queue.ALERTS) == 1
     assert alert_delivery_attempt(delivery_id=delivery_id, now=T0 + timedelta(minutes=3)).status == "sent"
 
 

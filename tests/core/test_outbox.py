@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.models import OutboxEvent
-from cxplatform.celery import app
+from cxplatform.celery import Queue, app
 from feedback.services import SubmissionInvalid, response_submit
 from tests.conftest import wait_for
 
@@ -16,9 +16,9 @@ from tests.conftest import wait_for
 @pytest.fixture
 def broker():
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("default")
+    client.delete(*Queue)
     yield client
-    client.delete("default")
+    client.delete(*Queue)
 
 
 def point_broker_at(url):
@@ -50,7 +50,7 @@ def test_a_response_records_its_events_and_they_reach_the_broker_after_commit(li
         ("response.finished", {"response_id": result.response.pk}, 1),
     ]
     # Both events of the transaction travel in one message.
-    assert broker.llen("default") == 1
+    assert broker.llen(Queue.INGEST) == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,16 +58,16 @@ def test_a_refused_submission_records_nothing(live_survey, broker):
     with pytest.raises(SubmissionInvalid):
         submit(live_survey, answers={"nps": 99}, finished=False)
 
-    assert (OutboxEvent.all_orgs.count(), broker.llen("default")) == (0, 0)
+    assert (OutboxEvent.all_orgs.count(), broker.llen(Queue.INGEST)) == (0, 0)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_nothing_is_sent_before_the_transaction_commits(live_survey, broker):
     with transaction.atomic():
         submit(live_survey, answers={"nps": 3}, finished=False)
-        queued_inside = broker.llen("default")
+        queued_inside = broker.llen(Queue.INGEST)
 
-    assert (queued_inside, broker.llen("default")) == (0, 1)
+    assert (queued_inside, broker.llen(Queue.INGEST)) == (0, 1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,7 +83,7 @@ def test_with_the_broker_down_the_response_is_stored_and_the_sweeper_sends_it_la
     swept = outbox.outbox_sweep(now=timezone.now() + outbox.SWEEP_GRACE * 2)
 
     event.refresh_from_db()
-    assert (swept, event.dispatch_count, broker.llen("default")) == (1, 1, 1)
+    assert (swept, event.dispatch_count, broker.llen(Queue.INGEST)) == (1, 1, 1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -104,7 +104,7 @@ def test_processing_runs_each_handler_once_however_often_it_is_delivered(live_su
 @pytest.mark.django_db(transaction=True)
 def test_the_sweeper_leaves_fresh_and_recently_dispatched_events_alone(live_survey, broker):
     submit(live_survey, answers={"nps": 8}, finished=False)
-    broker.delete("default")
+    broker.delete(*Queue)
 
     assert outbox.outbox_sweep(now=timezone.now() + outbox.SWEEP_GRACE * 2) == 0
     assert outbox.outbox_sweep(now=timezone.now() + outbox.REDISPATCH_AFTER * 2) == 1
@@ -116,4 +116,4 @@ def test_a_real_worker_processes_the_events_of_a_response(live_survey, broker, c
 
     processed = wait_for(lambda: OutboxEvent.all_orgs.filter(processed_at__isnull=False).count() == 2)
 
-    assert (processed, broker.llen("default")) == (True, 0)
+    assert (processed, broker.llen(Queue.INGEST)) == (True, 0)

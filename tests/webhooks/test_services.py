@@ -13,6 +13,7 @@ from django.db import connection
 from accounts.models import AuditEvent
 from core.models import OutboxEvent
 from core.outbox import outbox_process
+from cxplatform.celery import Queue
 from feedback.services import response_submit
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import (
@@ -32,9 +33,9 @@ T0 = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
 def broker():
     # Deliveries queued by the code under test land here; no worker runs in these tests.
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("default")
+    client.delete(*Queue)
     yield client
-    client.delete("default")
+    client.delete(*Queue)
 
 
 def submit_finished(survey, **kwargs):
@@ -424,7 +425,7 @@ def test_two_concurrent_sweeps_queue_each_due_delivery_once(make_endpoint, broke
 
     assert (sorted(results[0] + results[1]), again) == (due, [])
     assert sorted(lost) == [*due, max(due) + 1]
-    assert broker.llen("default") == 121
+    assert broker.llen(Queue.INGEST) == 121
 
 
 def test_ticket_events_reach_endpoints_subscribed_to_them(live_survey, make_endpoint, admin):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.roles import Role
+from cxplatform.celery import Queue
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 T0 = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
@@ -14,9 +15,9 @@ T0 = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def broker():
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("default")
+    client.delete(*Queue)
     yield client
-    client.delete("default")
+    client.delete(*Queue)
 
 
 @pytest.fixture

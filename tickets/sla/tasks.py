@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.tasks import task
+from core.tasks import Queue, task
 
 
-@task("tickets.sla_scan", max_retries=0, time_limit=300)
+@task("tickets.sla_scan", queue=Queue.SLA, max_retries=0, time_limit=300)
 def sla_scan_task() -> int:
     from tickets.sla.scan import sla_scan
 
