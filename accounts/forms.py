@@ -89,7 +89,12 @@ class OrganizationSettingsForm(forms.Form):
         required=False,
         min_value=1,
         max_value=36500,
-        help_text=_("Feedback older than this is deleted. Leave empty to keep feedback forever."),
+        help_text=_(
+            "Checked every hour: responses received longer ago than this are deleted with their answers, "
+            "tags and analysis, and so are resolved or closed tickets without activity for as long, "
+            "campaign invitations, text messages, webhook and alert logs and import files. Open tickets "
+            "and contacts stay. Leave empty to keep everything forever."
+        ),
     )
 
 

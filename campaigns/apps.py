@@ -25,3 +25,7 @@ class CampaignsConfig(AppConfig):
         register("contact.unsubscribed", handle_contact_unsubscribed)
         register_eraser("campaigns", invitations_erase)
         register_exporter("campaigns", invitations_export)
+
+        from campaigns.services import retention
+
+        retention.register_purgers()

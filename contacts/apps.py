@@ -25,3 +25,7 @@ class ContactsConfig(AppConfig):
         register_eraser("responses", responses_erase)
         register_exporter("responses", responses_export)
         register_exporter("tickets", tickets_export)
+
+        from contacts.services import retention
+
+        retention.register_purgers()

@@ -12,3 +12,7 @@ class FeedbackConfig(AppConfig):
         from feedback.alerts.services import handle_response_finished
 
         register("response.finished", handle_response_finished)
+
+        from feedback.services import retention
+
+        retention.register_purgers()

@@ -33,3 +33,7 @@ class SmsConfig(AppConfig):
 
         privacy.register_eraser("sms", sms_erase)
         privacy.register_exporter("sms", sms_export)
+
+        from sms import retention
+
+        retention.register_purgers()

@@ -12,3 +12,7 @@ class TicketsConfig(AppConfig):
         from tickets.services.followup import handle_response_finished
 
         register("response.finished", handle_response_finished)
+
+        from tickets.services import retention
+
+        retention.register_purgers()

@@ -18,3 +18,7 @@ class WebhooksConfig(AppConfig):
 
         for topic in WebhookEvent.values:
             register(topic, handle_outbox_event)
+
+        from webhooks import retention
+
+        retention.register_purgers()

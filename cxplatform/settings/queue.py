@@ -58,4 +58,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "campaigns.dispatch",
         "schedule": env_int("CAMPAIGN_DISPATCH_SECONDS", 2, minimum=1),
     },
+    # Deletes what is past each organisation's retention period, in batches (idempotent, cheap when
+    # nothing is due; a run stopped by its time limit is continued by the next one).
+    "retention-sweep": {"task": "accounts.retention_sweep", "schedule": 3600},
 }

@@ -10,6 +10,7 @@ from cxplatform.celery import Queue, app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {
+    "accounts.retention_sweep": Queue.DEFAULT,
     "alerts.deliver": Queue.ALERTS,
     "alerts.digests": Queue.ALERTS,
     "alerts.sweep": Queue.ALERTS,
