@@ -230,6 +230,8 @@ def run() -> dict[str, object]:
     admin_url, database_url, redis_url = bench_urls()
     host = machine()
     env = server_env(database_url, redis_url)
+    # The receiver listens on loopback, which production refuses for webhooks (core/outbound.py).
+    env["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = "true"
     recreate_database(admin_url, database_url)
     flush_redis(redis_url)
     subprocess.run(
@@ -240,7 +242,16 @@ def run() -> dict[str, object]:
         timeout=300,
     )
     os.environ.update(
-        {k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "DATABASE_URL", "REDIS_URL")}
+        {
+            k: env[k]
+            for k in (
+                "DJANGO_SETTINGS_MODULE",
+                "DJANGO_DEBUG",
+                "DATABASE_URL",
+                "REDIS_URL",
+                "WEBHOOK_ALLOW_PRIVATE_NETWORKS",
+            )
+        }
     )
     import django
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Organization
 from accounts.services import audit_record
 from core.models import OutboxEvent
+from core.outbound import host_refusal, resolved_refusal
 from feedback.models import Response
 from webhooks.models import PING_TOPIC, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.selectors import response_for_webhook
@@ -75,6 +76,9 @@ def url_refusal(url: str) -> str | None:
         return _("Enter a valid URL such as https://example.com/webhooks/cx.")
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return _("Enter a valid URL such as https://example.com/webhooks/cx.")
+    refusal = host_refusal(parts.hostname)
+    if refusal is not None:
+        return refusal
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         return _("Use an https:// URL. Plain http is allowed only for localhost.")
     return None
@@ -386,7 +390,18 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery, actor: Membership) -> W
 
 
 def post_once(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    """POST once, without following redirects. Returns (status code or None, error text or "")."""
+    """POST once, without following redirects. Returns (status code or None, error text or "").
+
+    An address that resolves into a private network is refused before connecting (core/outbound.py).
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None, _("Enter a valid URL such as https://example.com/webhooks/cx.")
+    refusal = resolved_refusal(parts.hostname or "", port)
+    if refusal is not None:
+        return None, refusal
     try:
         with requests.post(
             url,

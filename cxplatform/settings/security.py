@@ -31,6 +31,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600, minimum=300)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 X_FRAME_OPTIONS = "DENY"
 
+# Whether webhooks and alert actions may call loopback and private-network addresses (core/outbound.py).
+# Off in production: a tenant must not make our workers reach inside our network.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
+
 # Keyed hash for IP addresses: raw addresses are never stored.
 IP_HASH_KEY = env_str("IP_HASH_KEY", "")
 

@@ -18,6 +18,8 @@ CELERY_BROKER_URL = _test_redis
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
+# The tests' webhook receivers listen on loopback; tests/webhooks/test_outbound.py turns this off.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
