@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 from widgets.selectors_public import site_for_key
@@ -19,7 +20,12 @@ def allow_site_origins(sender: Any, request: HttpRequest, **kwargs: Any) -> bool
     origin = request.headers.get("Origin", "")
     if match is None or not origin:
         return False
-    site = site_for_key(request, match.group("key"))
+    try:
+        site = site_for_key(request, match.group("key"))
+    except DatabaseError:
+        # The database is down and the view has answered 503 already: no CORS headers then (the widget
+        # sees a network error and retries it like the 503). Never let this turn it into a 500.
+        return False
     if site is None:
         return False
     try:

@@ -198,8 +198,12 @@ def test_with_the_database_down_the_answer_is_503_with_retry_after(site, live_su
     connection.settings_dict["PORT"] = 1
     try:
         response = post(site.public_key, body)
+        # From the widget (with an Origin), the CORS check must not turn the 503 into a 500.
+        from_widget = post(site.public_key, body, HTTP_ORIGIN=ORIGIN)
     finally:
         connection.close()
         connection.settings_dict["PORT"] = port
 
     assert (response.status_code, response["Retry-After"], response.json()["errors"]) == (503, "5", {})
+    assert (from_widget.status_code, from_widget["Retry-After"]) == (503, "5")
+    assert "Access-Control-Allow-Origin" not in from_widget
