@@ -5,6 +5,7 @@ help:
 	@echo "make test   run every test, plus ruff, mypy and makemigrations --check"
 	@echo "make lint   ruff and mypy only"
 	@echo "make bench  run the benchmarks and record them in docs/benchmarks.md"
+	@echo "make chaos  100 responses/s for 5 min while processes and services are killed; recorded in docs/benchmarks.md"
 	@echo "make fmt    format the code"
 	@echo "make messages  extract translatable strings into locale/*/LC_MESSAGES/django.po"
 	@echo "make lock   re-pin requirements.lock from requirements*.in"
@@ -17,6 +18,9 @@ test:
 
 bench:
 	@bash scripts/bench.sh
+
+chaos:
+	@bash scripts/chaos.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .
