@@ -28,6 +28,18 @@ MAX_DAILY_DAYS = 366
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2999, 12, 31)
 MAX_VALUES = 100
+PARAMETERS = (
+    "metric",
+    "period",
+    "from",
+    "to",
+    "interval",
+    "group_by",
+    "survey",
+    "channel",
+    "touchpoint",
+    "language",
+)
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,7 @@ def parse_metric_query(query: QueryDict, *, organization: Organization, today: d
     """The checked query; QueryInvalid with every problem by parameter name otherwise."""
     errors: dict[str, list[str]] = {}
     metric = _one(query, "metric")
+    blank = [name for name in PARAMETERS if any(not raw.strip() for raw in query.getlist(name))]
     if not metric:
         errors["metric"] = [_("This parameter is required: nps, csat or ces.")]
     elif metric not in METRICS:
@@ -173,6 +186,10 @@ def parse_metric_query(query: QueryDict, *, organization: Organization, today: d
     touchpoints = _ids(raw["touchpoint"], "touchpoint", errors)
     surveys = (
         _surveys(organization, raw["survey"], errors) if raw["survey"] and "survey" not in errors else ()
+    )
+    # A blank value would otherwise count as "not given" (and widen the query); say so instead.
+    errors.update(
+        {name: [_("Give a value or leave the parameter out.")] for name in blank if name not in errors}
     )
     if errors or period is None:
         raise QueryInvalid(errors)

@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     inline_serializer,
@@ -30,6 +29,8 @@ from feedback.models import Response as FeedbackResponse
 from feedback.services import ContactRef, FeedbackItem, SubmissionInvalid, feedback_ingest
 
 BATCH_LIMIT = 1000
+PAGE_SIZE = 100
+PAGE_SIZE_LIMIT = 500
 
 
 class ContactInput(serializers.Serializer[Any]):
@@ -79,7 +80,9 @@ class FeedbackOutput(serializers.Serializer[Any]):
 
 
 class BatchInput(serializers.Serializer[Any]):
-    items = serializers.ListField(child=serializers.DictField(), max_length=BATCH_LIMIT, allow_empty=False)
+    items = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=BATCH_LIMIT, allow_empty=False
+    )
 
 
 BatchItemOutput = inline_serializer(
@@ -357,13 +360,18 @@ class ResponseFilters(serializers.Serializer[Any]):
     finished = serializers.BooleanField(required=False, allow_null=True, default=None)
     received_after = serializers.DateTimeField(required=False)
     received_before = serializers.DateTimeField(required=False)
+    # Read by the paginator; declared here so that a page size out of range is refused, not clamped.
+    cursor = serializers.CharField(required=False, help_text="From the next or previous link of a page.")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=PAGE_SIZE_LIMIT, help_text=f"Default {PAGE_SIZE}."
+    )
 
 
 class ResponsePagination(CursorPagination):
     ordering = ("-received_at", "-id")
-    page_size = 100
+    page_size = PAGE_SIZE
     page_size_query_param = "page_size"
-    max_page_size = 500
+    max_page_size = PAGE_SIZE_LIMIT
 
     def decode_cursor(self, request: Request) -> Any:
         # DRF answers a bad cursor with 404; it is bad input, like any other invalid parameter.
@@ -388,7 +396,7 @@ ResponsePageOutput = inline_serializer(
 class ResponseListView(OrgAPIView):
     @extend_schema(
         operation_id="responses_list",
-        parameters=[ResponseFilters, OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
+        parameters=[ResponseFilters],
         responses={200: ResponsePageOutput, 400: ErrorOutput, 401: ErrorOutput, 403: ErrorOutput},
         examples=[
             OpenApiExample(
@@ -431,9 +439,15 @@ class ResponseListView(OrgAPIView):
     )
     def get(self, request: Request) -> Response:
         filters = ResponseFilters(data=request.query_params)
-        if not filters.is_valid():
+        # A query string's blank value would otherwise count as "not given" and widen the filter.
+        blank = {
+            name: [_("This field may not be blank.")]
+            for name in ResponseFilters().get_fields()
+            if name in request.query_params and not request.query_params[name].strip()
+        }
+        if blank or not filters.is_valid():
             return Response(
-                {"detail": _("The request is not valid."), "errors": field_errors(filters.errors)},
+                {"detail": _("The request is not valid."), "errors": blank or field_errors(filters.errors)},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         queryset = self._filtered(filters.validated_data)
