@@ -1,4 +1,5 @@
-"""Rate limits counted atomically in Redis: a fixed window per key, one round trip per check.
+"""Rate limits counted atomically in Redis: a fixed window per key, one round trip per request (every
+limit of a request is counted by one script).
 
 Ingestion must not depend on Redis being up: when Redis cannot be reached the limiter lets the
 request through (and says so in the log) rather than turning a cache outage into lost feedback.
@@ -13,13 +14,20 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 
+from core.netaddr import ip_hash
+
 logger = logging.getLogger(__name__)
 
-# INCR the window's counter and set its expiry on first use, atomically.
+# INCR each window's counter and set its expiry on first use, atomically; one call counts every limit
+# of a request. KEYS[i] expires after ARGV[i] seconds.
 _SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  counts[i] = count
+end
+return counts
 """
 
 _client: redis.Redis | None = None
@@ -56,24 +64,36 @@ def _redis() -> redis.Redis:
 
 def hit(scope: str, identity: str, rate: Rate) -> Decision:
     """Count one request of ``identity`` in ``scope``; refuse once ``rate`` is exceeded."""
-    now = int(time.time())
-    window_start = now - now % rate.window
-    key = f"rl:{scope}:{identity}:{window_start}"
-    try:
-        _redis()
-        assert _script is not None
-        count = int(_script(keys=[key], args=[rate.window + 1]))
-    except redis.RedisError:
-        logger.warning("rate limiter: Redis unavailable, request allowed", extra={"scope": scope})
-        return Decision(allowed=True)
-    if count > rate.limit:
-        return Decision(allowed=False, retry_after=max(1, window_start + rate.window - now))
-    return Decision(allowed=True)
+    return check_all([(scope, identity, rate)])
 
 
 def check_all(checks: list[tuple[str, str, Rate]]) -> Decision:
-    """Every limit is counted; the request is refused if any is exceeded (the longest wait wins)."""
-    refused = [decision for decision in (hit(*check) for check in checks) if not decision.allowed]
-    if refused:
-        return Decision(allowed=False, retry_after=max(d.retry_after for d in refused))
+    """Every limit is counted (in one round trip); the request is refused if any is exceeded (the longest
+    wait wins)."""
+    if not checks:
+        return Decision(allowed=True)
+    now = int(time.time())
+    starts = [now - now % rate.window for _, _, rate in checks]
+    # The identity (a client address, a key) only ever enters Redis as its keyed hash.
+    keys = [
+        f"rl:{scope}:{ip_hash(identity)}:{start}"
+        for (scope, identity, _), start in zip(checks, starts, strict=True)
+    ]
+    try:
+        _redis()
+        assert _script is not None
+        counts = [int(count) for count in _script(keys=keys, args=[rate.window + 1 for _, _, rate in checks])]
+    except redis.RedisError:
+        logger.warning(
+            "rate limiter: Redis unavailable, request allowed",
+            extra={"scope": ",".join(c[0] for c in checks)},
+        )
+        return Decision(allowed=True)
+    waits = [
+        max(1, start + rate.window - now)
+        for (_, _, rate), start, count in zip(checks, starts, counts, strict=True)
+        if count > rate.limit
+    ]
+    if waits:
+        return Decision(allowed=False, retry_after=max(waits))
     return Decision(allowed=True)

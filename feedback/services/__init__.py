@@ -8,6 +8,7 @@ from feedback.services.submit import (
     SubmitResult,
     SurveyUnavailable,
     choose_language,
+    response_ingest,
     response_submit,
     survey_unavailable_reason,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "contact_resolve",
     "feedback_ingest",
     "response_bulk_create",
+    "response_ingest",
     "response_submit",
     "survey_unavailable_reason",
 ]

@@ -16,13 +16,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.constants import OnConflict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import prepared
 from core.outbox import outbox_record_many
 from feedback.models import Contact, Response
+from feedback.services.contacts import ContactRef, contact_resolve
 from surveys.definition import AnswerError, Context, validate_answer, walk
 from surveys.definition.types import QUESTION_TYPES
 from surveys.models import Survey, SurveyStatus, Touchpoint
@@ -178,6 +179,70 @@ def response_submit(
     ``touchpoint_id`` places a new response at another touchpoint of the organisation than the survey's
     (a QR code or a kiosk in one store); an id that is not the organisation's is ignored. ``started_at``
     is when a device that queued the response offline began it (never after ``now``)."""
+    return _submit(
+        survey=survey,
+        client_id=client_id,
+        answers=answers,
+        finished=finished,
+        channel=channel,
+        language=language,
+        hidden_fields=hidden_fields,
+        meta=meta,
+        contact=contact,
+        touchpoint_id=touchpoint_id,
+        started_at=started_at,
+        now=now,
+    )
+
+
+@transaction.atomic
+def response_ingest(
+    *,
+    survey: Survey,
+    client_id: uuid.UUID,
+    answers: Mapping[str, Any],
+    finished: bool,
+    channel: str,
+    language: str | None = None,
+    hidden_fields: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    contact_ref: ContactRef | None = None,
+) -> SubmitResult:
+    """``response_submit`` for an unauthenticated source (the public API): the contact the caller names
+    is resolved (attributes only ever added) in the same transaction as the response, so that refused
+    answers leave no new contact behind. One transaction and no savepoint: the ingestion hot path."""
+    contact = None
+    if contact_ref is not None and not contact_ref.is_empty:
+        contact = contact_resolve(organization_id=survey.organization_id, ref=contact_ref, add_only=True)
+    return _submit(
+        survey=survey,
+        client_id=client_id,
+        answers=answers,
+        finished=finished,
+        channel=channel,
+        language=language,
+        hidden_fields=hidden_fields,
+        meta=meta,
+        contact=contact,
+    )
+
+
+def _submit(
+    *,
+    survey: Survey,
+    client_id: uuid.UUID,
+    answers: Mapping[str, Any],
+    finished: bool,
+    channel: str,
+    language: str | None = None,
+    hidden_fields: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    contact: Contact | None = None,
+    touchpoint_id: int | None = None,
+    started_at: datetime | None = None,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """The body of ``response_submit``; the caller holds the transaction."""
     now = now or timezone.now()
     organization_id = survey.organization_id
     submission = _Submission(answers, finished, language, hidden_fields, meta, contact, now)
@@ -241,26 +306,12 @@ def _touchpoint_of(organization_id: int, touchpoint_id: int) -> bool:
     return Touchpoint.all_orgs.filter(organization_id=organization_id, pk=touchpoint_id).exists()
 
 
-_INSERT_FIELDS = [
-    field for field in Response._meta.local_concrete_fields if field is not Response._meta.auto_field
-]
-
-
 def _insert_unless_exists(response: Response) -> bool:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: True and ``response.pk`` set when it was stored;
     False when a response with its client id (or external id) exists, stored by an earlier or a
-    concurrent request. One round trip, and no savepoint: a conflict is not an error."""
-    rows = Response.all_orgs._insert(  # type: ignore[attr-defined]
-        [response],
-        fields=_INSERT_FIELDS,
-        returning_fields=[Response._meta.pk],
-        on_conflict=OnConflict.IGNORE,
-    )
-    if not rows or rows[0] is None:
-        return False
-    response.pk = rows[0][0]
-    response._state.adding = False
-    return True
+    concurrent request. One round trip, and no savepoint: a conflict is not an error. The statement is
+    written once (core/prepared.py): building it with the ORM cost more than running it."""
+    return bool(prepared.insert([response], ignore_conflicts=True))
 
 
 @dataclass(frozen=True)
