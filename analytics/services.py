@@ -9,6 +9,7 @@ runs the flush every few seconds as well, so a lost hand-off only delays the num
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -210,29 +211,68 @@ def _kick_flush() -> None:
         logger.warning("analytics: could not queue a rollup flush; beat will run it")
 
 
-def handle_response_event(event: OutboxEvent) -> None:
-    """Outbox handler: mark the day of ``{"response_id"}`` (skipped when the response is gone) or the
-    ``{"organization_id", "day"}`` of a deletion dirty, and ask for a flush after commit."""
-    payload = event.payload if isinstance(event.payload, dict) else {}
-    organization = Organization.objects.filter(pk=event.organization_id).first()
-    if organization is None:
-        return
-    day: date | None = None
-    response_id = payload.get("response_id")
-    if isinstance(response_id, int) and not isinstance(response_id, bool):
+# Marks the organisation-local day of one response dirty in one statement: the day is computed by
+# PostgreSQL from ``received_at`` in the organisation's zone, so the handler reads neither the response
+# nor the organisation (two round trips per event on the worker's hot path).
+_DIRTY_TABLE = RollupDirtyDay._meta.db_table
+# Table names from the models, values as parameters.
+_MARK_RESPONSE_DAY_SQL = (
+    f"INSERT INTO {_DIRTY_TABLE} (organization_id, day, version, marked_at) "  # noqa: S608
+    "SELECT r.organization_id, (r.received_at AT TIME ZONE %s)::date, 1, now() "
+    f"FROM {Response._meta.db_table} r WHERE r.id = %s AND r.organization_id = %s "
+    f"ON CONFLICT (organization_id, day) DO UPDATE SET version = {_DIRTY_TABLE}.version + 1"
+)
+
+
+@functools.cache
+def _database_zones() -> frozenset[str]:
+    """The time zone names PostgreSQL knows (its tz database may lag Python's), read once per process."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_timezone_names")
+        return frozenset(name for (name,) in cursor.fetchall())
+
+
+def _mark_response_day(organization: Organization, response_id: int) -> bool:
+    """Mark the local day of the response dirty; False when the response is gone."""
+    zone = org_zone(organization)
+    if zone.key not in _database_zones():
         received_at = (
             Response.all_orgs.filter(organization_id=organization.pk, pk=response_id)
             .values_list("received_at", flat=True)
             .first()
         )
-        if received_at is not None:
-            day = received_at.astimezone(org_zone(organization)).date()
+        if received_at is None:
+            return False
+        rollups_mark_dirty(organization_id=organization.pk, days=[received_at.astimezone(zone).date()])
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_RESPONSE_DAY_SQL, (zone.key, response_id, organization.pk))
+        return cursor.rowcount > 0
+
+
+def handle_response_event(event: OutboxEvent) -> None:
+    """Outbox handler: mark the day of ``{"response_id"}`` (skipped when the response is gone) or the
+    ``{"organization_id", "day"}`` of a deletion dirty, and ask for a flush after commit."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    # The outbox loads the event with its organisation; a query only when a caller did not.
+    organization = (
+        event.organization
+        if type(event).organization.is_cached(event)
+        else Organization.objects.filter(pk=event.organization_id).first()
+    )
+    if organization is None:
+        return
+    response_id = payload.get("response_id")
+    if isinstance(response_id, int) and not isinstance(response_id, bool):
+        if not _mark_response_day(organization, response_id):
+            return
     elif isinstance(payload.get("day"), str):
         try:
             day = date.fromisoformat(payload["day"])
         except ValueError:
             logger.warning("analytics: event %s has a malformed day %r", event.pk, payload["day"])
-    if day is None:
+            return
+        rollups_mark_dirty(organization_id=organization.pk, days=[day])
+    else:
         return
-    rollups_mark_dirty(organization_id=organization.pk, days=[day])
     transaction.on_commit(_kick_flush)

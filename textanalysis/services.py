@@ -125,7 +125,8 @@ def response_analyse(*, response: Response, themes: Sequence[Theme] | None = Non
     if locked is None:
         return False
     if themes is None:
-        themes = _themes_of(locked.organization_id)
+        # Without text there is nothing to match themes against: no query for them.
+        themes = _themes_of(locked.organization_id) if response_text(locked) else []
     changed, needs_write = _apply(locked, _result_for(locked, themes), timezone.now())
     if needs_write:
         Response.all_orgs.filter(pk=locked.pk).update(**{f: getattr(locked, f) for f in ANALYSED_FIELDS})
@@ -171,13 +172,32 @@ def responses_analyse_batch(
     return len(changed_ids), batch[-1].pk
 
 
+def _nothing_to_analyse(response: Response) -> bool:
+    """No free text, and no analysis stored from an earlier text: analysing would store nothing."""
+    return (
+        not response_text(response)
+        and response.sentiment == ""
+        and response.sentiment_score is None
+        and not response.keywords
+        and not response.theme_ids
+    )
+
+
 def handle_response_event(event: OutboxEvent) -> None:
-    """Outbox handler for ``response.created`` and ``response.finished``: analyse the response."""
+    """Outbox handler for ``response.created`` and ``response.finished``: analyse the response.
+
+    Most responses carry no free text (a score only): those are skipped on one read, without locking
+    the row or reading the themes. A text added later records its own event, which analyses it.
+    """
     response_id = event.payload.get("response_id") if isinstance(event.payload, Mapping) else None
     if not isinstance(response_id, int):
         return
-    response = Response.all_orgs.filter(pk=response_id, organization_id=event.organization_id).first()
-    if response is not None:
+    response = (
+        Response.all_orgs.only(*_LOADED_FIELDS)
+        .filter(pk=response_id, organization_id=event.organization_id)
+        .first()
+    )
+    if response is not None and not _nothing_to_analyse(response):
         response_analyse(response=response)
 
 

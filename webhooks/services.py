@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization
 from accounts.services import audit_record
+from core import prepared
 from core.models import OutboxEvent
 from core.outbound import host_refusal, resolved_refusal
 from feedback.models import Response
@@ -326,7 +327,9 @@ def webhook_deliveries_for_event(event: OutboxEvent) -> list[WebhookDelivery]:
     endpoints = list(
         WebhookEndpoint.all_orgs.filter(
             organization_id=event.organization_id, active=True, events__contains=[event.topic]
-        ).order_by("pk")
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if not endpoints:
         return []
@@ -334,16 +337,24 @@ def webhook_deliveries_for_event(event: OutboxEvent) -> list[WebhookDelivery]:
     if payload is None:
         return []
     now = timezone.now()
-    created: list[WebhookDelivery] = []
-    for endpoint in endpoints:
-        delivery, was_created = WebhookDelivery.all_orgs.get_or_create(
-            organization_id=event.organization_id,
-            endpoint=endpoint,
-            event_id=event.pk,
-            defaults={"topic": event.topic, "payload": payload, "next_attempt_at": now, "enqueued_at": now},
-        )
-        if was_created:
-            created.append(delivery)
+    # One INSERT for every endpoint, skipping deliveries that exist (the unique endpoint and event).
+    created = prepared.insert(
+        [
+            WebhookDelivery(
+                organization_id=event.organization_id,
+                endpoint_id=endpoint_id,
+                event_id=event.pk,
+                topic=event.topic,
+                payload=payload,
+                created_at=now,
+                next_attempt_at=now,
+                enqueued_at=now,
+            )
+            for endpoint_id in endpoints
+        ],
+        ignore_conflicts=True,
+        match_by="endpoint",
+    )
     if created:
         ids = [delivery.pk for delivery in created]
         transaction.on_commit(lambda: _enqueue(ids), robust=True)

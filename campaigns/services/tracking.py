@@ -8,25 +8,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Case, F, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import Invitation
 from core.models import OutboxEvent
 from feedback.models import Response
-
-
-def _response_of(event: OutboxEvent) -> Response | None:
-    response_id = event.payload.get("response_id") if isinstance(event.payload, dict) else None
-    if not isinstance(response_id, int):
-        return None
-    return (
-        Response.all_orgs.filter(
-            organization_id=event.organization_id, pk=response_id, client_id__isnull=False
-        )
-        .only("pk", "organization_id", "client_id", "started_at", "finished_at")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -45,17 +34,49 @@ def invitation_record_answered(*, response: Response) -> int:
     ).update(answered_at=response.finished_at, response=response, reminder_due_at=None)
 
 
+@transaction.atomic
+def invitation_record_response(*, organization_id: int, response_id: int, finished: bool) -> int:
+    """What ``invitation_record_started`` (and, for a finished response, ``invitation_record_answered``)
+    do, in one UPDATE that reads the response in a subquery: most responses come from no invitation,
+    and for them the handler costs one statement that changes nothing."""
+    response = Response.all_orgs.filter(organization_id=organization_id, pk=response_id)
+    if finished:
+        response = response.filter(finished_at__isnull=False)
+    client_id = Subquery(response.values("client_id")[:1])
+    started_at = Subquery(response.values("started_at")[:1])
+    invitations = Invitation.all_orgs.filter(organization_id=organization_id, client_id=client_id)
+    if not finished:
+        return invitations.filter(started_at__isnull=True).update(
+            started_at=started_at, response_id=response_id
+        )
+    return invitations.filter(Q(started_at__isnull=True) | Q(answered_at__isnull=True)).update(
+        started_at=Coalesce(F("started_at"), started_at),
+        answered_at=Coalesce(F("answered_at"), Subquery(response.values("finished_at")[:1])),
+        response_id=response_id,
+        # Answered now: no more reminders (the old value of answered_at decides, as in an UPDATE).
+        reminder_due_at=Case(When(answered_at__isnull=True, then=Value(None)), default=F("reminder_due_at")),
+    )
+
+
+def _response_id_of(event: OutboxEvent) -> int | None:
+    response_id = event.payload.get("response_id") if isinstance(event.payload, dict) else None
+    return response_id if isinstance(response_id, int) and not isinstance(response_id, bool) else None
+
+
 def handle_response_created(event: OutboxEvent) -> None:
-    response = _response_of(event)
-    if response is not None:
-        invitation_record_started(response=response)
+    response_id = _response_id_of(event)
+    if response_id is not None:
+        invitation_record_response(
+            organization_id=event.organization_id, response_id=response_id, finished=False
+        )
 
 
 def handle_response_finished(event: OutboxEvent) -> None:
-    response = _response_of(event)
-    if response is not None and response.finished_at is not None:
-        invitation_record_started(response=response)
-        invitation_record_answered(response=response)
+    response_id = _response_id_of(event)
+    if response_id is not None:
+        invitation_record_response(
+            organization_id=event.organization_id, response_id=response_id, finished=True
+        )
 
 
 # An unsubscribe is credited to the contact's latest invitation sent within this window.

@@ -11,6 +11,7 @@ from tests import factories
 from textanalysis.models import ResponseTag, Tag, Theme
 from textanalysis.services import (
     THEMES_CHANGED,
+    handle_response_event,
     reanalyse_step,
     response_analyse,
     response_tag_add,
@@ -207,3 +208,18 @@ def test_tag_from_another_organisation_is_refused(organization, other_organizati
 
     with pytest.raises(ValidationError):
         response_tag_add(response=response, actor=owner, tag=foreign)
+
+
+def test_the_handler_skips_a_response_without_text_in_one_query(
+    organization, delivery_theme, changed_events, django_assert_num_queries
+):
+    response = factories.ResponseFactory(organization=organization, comment="", language="en")
+    event = OutboxEvent.all_orgs.create(
+        organization=organization, topic="response.finished", payload={"response_id": response.pk}
+    )
+
+    with django_assert_num_queries(1):
+        handle_response_event(event)
+
+    assert Response.all_orgs.get(pk=response.pk).analysed_at is None
+    assert changed_events(organization) == []

@@ -114,7 +114,10 @@ def followup_record(*, response: Response) -> Ticket | None:
 def handle_response_finished(event: OutboxEvent) -> None:
     """Outbox handler for "response.finished": only follow-up responses carry a token."""
     response_id = event.payload.get("response_id")
-    response = Response.all_orgs.filter(organization_id=event.organization_id, pk=response_id).first()
+    # Filtered in the query: the rows of ordinary responses are not even read.
+    response = Response.all_orgs.filter(
+        organization_id=event.organization_id, pk=response_id, meta__has_key="followup"
+    ).first()
     if response is None or not (isinstance(response.meta, dict) and response.meta.get("followup")):
         return
     followup_record(response=response)
